@@ -1,0 +1,34 @@
+# The README's two commands are `make run` and `make test`; both call `make install`,
+# which skips every step that is already done (stamp files under .venv/ and var/).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test lint eval bench es-install clean
+
+install: $(STAMP) es-install
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Java (if missing) and the Elasticsearch server from Maven Central; a no-op when present.
+es-install: $(STAMP)
+	$(BIN)/labourwatch es install
+
+run: install
+	$(BIN)/labourwatch run
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,153 @@
+"""One settings object for every component, with one documented order of precedence.
+
+Precedence, lowest to highest:
+1. the defaults below (this module is the single place they live);
+2. ``settings.yaml`` in the config dir (``--config-dir``, env ``LABOURWATCH_CONFIG``);
+3. environment variables ``LABOURWATCH_<NAME>`` (``LABOURWATCH_ES_PORT=9201``);
+4. command-line options (``--data-dir``, ``--es-url``, ...).
+
+Secrets (passwords, API keys) are read from the environment only: a secret found in a
+settings file is ignored with a warning, so no secret ends up committed with the config.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+log = logging.getLogger(__name__)
+
+ENV_PREFIX = "LABOURWATCH_"
+PACKAGE_CONFIG_DIR = Path(__file__).resolve().parent
+# Env names that the design card fixes and that do not follow LABOURWATCH_<FIELD>.
+ENV_ALIASES = {"config_dir": "LABOURWATCH_CONFIG"}
+
+
+def _secret(default: Any = None) -> Any:
+    return field(default=default, metadata={"secret": True})
+
+
+@dataclass
+class Settings:
+    """Every tunable of labourwatch; see README "Configuration" for the same list."""
+
+    data_dir: Path = Path("var")
+    config_dir: Path = Path("config")
+
+    # Elasticsearch: an external cluster when es_url is set, else the managed local node.
+    es_url: str | None = None
+    es_api_key: str | None = _secret()
+    es_user: str | None = None
+    es_password: str | None = _secret()
+    es_ca_certs: str | None = None
+    es_request_timeout: float = 30.0
+    # Managed local node (Elastic's integ-test-zip distribution from Maven Central).
+    es_version: str = "8.19.21"
+    es_maven_artifact: str = (
+        "org.elasticsearch.distribution.integ-test-zip:elasticsearch:{version}:zip")
+    es_host: str = "127.0.0.1"
+    es_port: int = 9200
+    es_heap: str = "auto"  # "auto" = 1/8 of RAM within [512m, 4g]; or e.g. "2g"
+    es_home: Path | None = None  # where the node lives; default <data_dir>/elasticsearch
+    es_service_user: str = "labourwatch-es"  # the unprivileged user the node runs as under root
+    es_java_home: Path | None = None
+    es_start_timeout: float = 180.0
+
+    # Index layout: <prefix>articles is the read alias, <prefix>articles-write the write alias.
+    index_prefix: str = "labourwatch-"
+    index_shards: int = 1
+    index_replicas: int = 0
+    bulk_chunk_size: int = 200
+    bulk_max_retries: int = 3
+
+    # Store of record: any SQLAlchemy URL; default SQLite (WAL) in the data dir.
+    db_url: str | None = _secret()
+
+    # Pipeline
+    min_text_chars: int = 150  # below this an extraction is "too short", recorded, not stored
+    max_file_bytes: int = 50_000_000  # larger inputs are refused with a recorded reason
+
+    # Evidence archive
+    warc_max_bytes: int = 256 * 1024 * 1024  # rotate WARC files at this size
+
+    # Scheduler
+    maintenance_minutes: float = 10.0  # index catch-up interval under `labourwatch run`
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or f"sqlite:///{(self.data_dir / 'labourwatch.db').resolve()}"
+
+    @property
+    def es_node_home(self) -> Path:
+        return self.es_home or self.data_dir / "elasticsearch"
+
+    @property
+    def managed_es(self) -> bool:
+        """True when labourwatch runs its own node instead of using ``es_url``."""
+        return not self.es_url
+
+    @property
+    def es_endpoint(self) -> str:
+        return self.es_url or f"http://{self.es_host}:{self.es_port}"
+
+    def config_file(self, name: str) -> Path:
+        """A data file from the user's config dir, falling back to the shipped one."""
+        own = self.config_dir / name
+        return own if own.exists() else PACKAGE_CONFIG_DIR / name
+
+
+def _coerce(value: str, kind: Any) -> Any:
+    text = str(kind)
+    if "Path" in text:
+        return Path(value) if value else None
+    if "int" in text and "float" not in text:
+        return int(value)
+    if "float" in text:
+        return float(value)
+    if "bool" in text:
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return value or None if "None" in text else value
+
+
+def _env_name(name: str) -> str:
+    return ENV_ALIASES.get(name, ENV_PREFIX + name.upper())
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    """Build settings from defaults, settings.yaml, the environment, then ``overrides``."""
+    environ = dict(os.environ if environ is None else environ)
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    fields = {f.name: f for f in dataclasses.fields(Settings)}
+    values: dict[str, Any] = {}
+
+    # The config dir itself must be known before its settings.yaml can be read.
+    config_dir = overrides.get("config_dir") or environ.get(_env_name("config_dir")) or "config"
+    settings_file = Path(config_dir) / "settings.yaml"
+    if settings_file.exists():
+        loaded = yaml.safe_load(settings_file.read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{settings_file}: expected a mapping of setting: value")
+        for key, value in loaded.items():
+            if key not in fields:
+                raise ValueError(f"{settings_file}: unknown setting {key!r}")
+            if fields[key].metadata.get("secret"):
+                log.warning("%s: ignoring secret %r; set %s instead", settings_file, key,
+                            _env_name(key))
+                continue
+            values[key] = value
+    for name, f in fields.items():
+        if _env_name(name) in environ:
+            values[name] = _coerce(environ[_env_name(name)], f.type)
+    values.update(overrides)
+    for name in ("data_dir", "config_dir", "es_home", "es_java_home"):
+        if values.get(name) is not None:
+            values[name] = Path(values[name])
+    return Settings(**values)

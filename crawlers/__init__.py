@@ -1,0 +1,1 @@
+"""Fetching and keeping evidence: the WARC archive (Scrapy spiders join it with the crawler)."""

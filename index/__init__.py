@@ -1,0 +1,1 @@
+"""Elasticsearch: managed local node, client factory, index templates, bulk indexing, search."""

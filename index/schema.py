@@ -1,0 +1,114 @@
+"""Index templates as data, versioned indices behind read and write aliases.
+
+``<prefix>articles`` (read) and ``<prefix>articles-write`` (write) point at one concrete index
+``<prefix>articles-v<schema>-<timestamp>``. ``setup()`` is idempotent; ``new_version()`` plus
+``swap_aliases()`` give a rebuild with no moment where searches find nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from elasticsearch import Elasticsearch
+
+from config import Settings
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class IndexNames:
+    """All the names derived from one index prefix."""
+
+    prefix: str
+
+    @property
+    def template(self) -> str:
+        return f"{self.prefix}articles"
+
+    @property
+    def read_alias(self) -> str:
+        return f"{self.prefix}articles"
+
+    @property
+    def write_alias(self) -> str:
+        return f"{self.prefix}articles-write"
+
+    @property
+    def pattern(self) -> str:
+        return f"{self.prefix}articles-v*"
+
+    def concrete(self, schema_version: int) -> str:
+        stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
+        return f"{self.prefix}articles-v{schema_version}-{stamp}-{time.time_ns() % 1000:03d}"
+
+
+@lru_cache(maxsize=8)
+def _raw_template(name: str) -> str:
+    return (TEMPLATES / f"{name}.json").read_text(encoding="utf-8")
+
+
+def load_template(name: str, settings: Settings) -> dict:
+    """A template from ``index/templates/`` with prefix, shards and replicas filled in."""
+    body = json.loads(_raw_template(name).replace("{prefix}", settings.index_prefix))
+    body.pop("_comment", None)
+    index_settings = body["template"]["settings"]
+    index_settings["number_of_shards"] = settings.index_shards
+    index_settings["number_of_replicas"] = settings.index_replicas
+    return body
+
+
+def schema_version(settings: Settings) -> int:
+    mappings = load_template("articles", settings)["template"]["mappings"]
+    return int(mappings["_meta"]["schema_version"])
+
+
+def setup(es: Elasticsearch, settings: Settings) -> str:
+    """Install the template and make sure both aliases exist; returns the write index."""
+    names = IndexNames(settings.index_prefix)
+    es.indices.put_index_template(name=names.template, **load_template("articles", settings))
+    if es.indices.exists_alias(name=names.write_alias):
+        return next(iter(es.indices.get_alias(name=names.write_alias)))
+    index = names.concrete(schema_version(settings))
+    es.indices.create(index=index, aliases={names.read_alias: {},
+                                            names.write_alias: {"is_write_index": True}})
+    es.cluster.health(index=index, wait_for_status="yellow", timeout="30s")
+    return index
+
+
+def new_version(es: Elasticsearch, settings: Settings) -> str:
+    """Create a fresh concrete index (from the current template) not yet behind any alias."""
+    names = IndexNames(settings.index_prefix)
+    es.indices.put_index_template(name=names.template, **load_template("articles", settings))
+    index = names.concrete(schema_version(settings))
+    es.indices.create(index=index)
+    es.cluster.health(index=index, wait_for_status="yellow", timeout="30s")
+    return index
+
+
+def swap_aliases(es: Elasticsearch, settings: Settings, index: str) -> list[str]:
+    """Point both aliases at ``index`` in one atomic call; returns the indices left behind."""
+    names = IndexNames(settings.index_prefix)
+    old = [i for i in es.indices.get(index=names.pattern) if i != index]
+    actions: list[dict] = [{"add": {"index": index, "alias": names.read_alias}},
+                           {"add": {"index": index, "alias": names.write_alias,
+                                    "is_write_index": True}}]
+    for name in old:
+        actions.append({"remove": {"index": name, "alias": names.read_alias,
+                                   "must_exist": False}})
+        actions.append({"remove": {"index": name, "alias": names.write_alias,
+                                   "must_exist": False}})
+    es.indices.update_aliases(actions=actions)
+    return old
+
+
+def drop_all(es: Elasticsearch, settings: Settings) -> None:
+    """Delete every index and the template under this prefix (tests clean up with it)."""
+    names = IndexNames(settings.index_prefix)
+    for index in es.indices.get(index=names.pattern, ignore_unavailable=True):
+        es.indices.delete(index=index)
+    es.options(ignore_status=404).indices.delete_index_template(name=names.template)

@@ -1,0 +1,139 @@
+"""Keep the index in step with the store: index what is pending, rebuild from scratch.
+
+Nothing is ever only in Elasticsearch: both directions read the store of record.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from elasticsearch import Elasticsearch
+
+from config import Settings
+from index import schema
+from index.bulk import bulk_index
+from pipeline.models import Article
+from pipeline.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_index_doc(article: Article) -> dict:
+    """The index document for the article's current version (schema: templates/articles.json)."""
+    version = article.versions[-1]
+    fetch = version.fetch
+    nlp = next((e.data for e in version.extractions if e.stage == "nlp"), {})
+    return {
+        "id": article.id,
+        "url": article.url,
+        "title": version.title,
+        "text": version.text,
+        "description": version.description,
+        "authors": version.authors or [],
+        "outlet": article.outlet,
+        "site_name": version.site_name,
+        "language": version.language,
+        "kind": article.kind,
+        "published_at": _iso(version.published_at),
+        "fetched_at": _iso(fetch.fetched_at if fetch else version.created_at),
+        "indexed_at": _iso(datetime.now(UTC)),
+        "version": version.version,
+        "cluster_id": article.cluster_id or article.id,
+        "companies": [c["id"] for c in nlp.get("companies", [])],
+        "countries": sorted({p["country_code"] for p in nlp.get("places", [])
+                             if p.get("country_code")}),
+        "places": [p["id"] for p in nlp.get("places", [])],
+        "wages": [{k: w.get(k) for k in ("text", "amount", "currency", "period", "hourly_usd",
+                                         "hourly_usd_max")} for w in nlp.get("wages", [])],
+        "archived": {"warc": fetch.warc_file, "offset": fetch.warc_offset,
+                     "digest": fetch.payload_digest, "fetched_at": _iso(fetch.fetched_at)}
+        if fetch and fetch.warc_file else None,
+    }
+
+
+@dataclass
+class SyncReport:
+    indexed: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    index: str | None = None
+
+
+def _index_articles(store: Store, es: Elasticsearch, settings: Settings, index: str,
+                    articles: Iterable[Article], progress: Callable[[int], None] | None
+                    ) -> SyncReport:
+    versions: dict[str, int] = {}
+
+    def docs() -> Iterable[dict]:
+        for article in articles:
+            versions[article.id] = article.current_version
+            yield to_index_doc(article)
+
+    result = bulk_index(es, index, docs(), chunk_size=settings.bulk_chunk_size,
+                        max_retries=settings.bulk_max_retries,
+                        on_item=(lambda _id, _ok: progress(1)) if progress else None)
+    if result.ok:
+        try:  # make this run's documents searchable at once, not after refresh_interval
+            es.indices.refresh(index=index)
+        except Exception as error:  # noqa: BLE001 - they are indexed; refresh comes anyway
+            log.warning("refresh of %s failed: %s", index, error)
+    with store.session() as session:
+        store.mark_indexed(session, {i: versions[i] for i in result.ok})
+        store.mark_unindexed(session, result.failed)
+    return SyncReport(indexed=len(result.ok), failed=result.failed, index=index)
+
+
+def catch_up(store: Store, es: Elasticsearch, settings: Settings,
+             progress: Callable[[int], None] | None = None) -> SyncReport:
+    """Index every article whose current version the index does not have yet.
+
+    When the cluster cannot be reached the articles stay in the store, marked with the
+    reason, and the next catch-up (next ingest, crawl, maintenance job) indexes them.
+    """
+    write_alias = schema.IndexNames(settings.index_prefix).write_alias
+    with store.session() as session:
+        articles = store.unindexed(session)
+    try:
+        schema.setup(es, settings)
+    except Exception as error:  # noqa: BLE001 - an outage must not lose what is stored
+        reason = f"Elasticsearch unavailable: {type(error).__name__}: {error}"[:1000]
+        failed = {a.id: reason for a in articles}
+        with store.session() as session:
+            store.mark_unindexed(session, failed)
+        return SyncReport(failed=failed, index=write_alias)
+    if not articles:
+        return SyncReport(index=write_alias)
+    return _index_articles(store, es, settings, write_alias, articles, progress)
+
+
+def reindex(store: Store, es: Elasticsearch, settings: Settings,
+            progress: Callable[[int], None] | None = None) -> SyncReport:
+    """Build a fresh index version from the store, then move both aliases to it at once."""
+    started = datetime.now(UTC)
+    schema.setup(es, settings)
+    index = schema.new_version(es, settings)
+    with store.session() as session:
+        report = _index_articles(store, es, settings, index, store.all_articles(session), progress)
+    if report.failed and not report.indexed:
+        es.indices.delete(index=index)
+        raise RuntimeError(f"reindex failed, aliases left in place: "
+                           f"{next(iter(report.failed.values()))}")
+    es.indices.refresh(index=index)
+    for old in schema.swap_aliases(es, settings, index):
+        es.indices.delete(index=old)
+    # Anything stored while the rebuild ran went to the old index; index it again.
+    with store.session() as session:
+        late = [a for a in store.unindexed(session) if _iso(a.updated_at) >= _iso(started)]
+    if late:
+        _index_articles(store, es, settings, index, late, progress)
+    return report

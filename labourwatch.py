@@ -1,0 +1,364 @@
+"""The ``labourwatch`` command: one entry point; parses options and calls library code."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from config import Settings, load_settings
+
+app = typer.Typer(help="News and report aggregation on AI labour.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+es_app = typer.Typer(help="The managed local Elasticsearch node.", no_args_is_help=True)
+app.add_typer(es_app, name="es")
+err = Console(stderr=True)
+out = Console(soft_wrap=True)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    return ctx.obj
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    data_dir: Annotated[Path | None, typer.Option(envvar="LABOURWATCH_DATA_DIR",
+                                                  help="Data dir (default: ./var)")] = None,
+    config_dir: Annotated[Path | None, typer.Option(envvar="LABOURWATCH_CONFIG",
+                                                    help="Config dir (default: ./config)")] = None,
+    es_url: Annotated[str | None, typer.Option(
+        envvar="LABOURWATCH_ES_URL", help="Use this cluster; unset: the local node")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s",
+                        handlers=[RichHandler(console=err, show_path=False)])
+    logging.getLogger("elastic_transport").setLevel(logging.ERROR)
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    logging.getLogger("htmldate").setLevel(logging.ERROR)
+    try:
+        ctx.obj = load_settings({"data_dir": data_dir, "config_dir": config_dir,
+                                 "es_url": es_url})
+    except (ValueError, OSError) as error:
+        err.print(f"[red]error:[/] settings: {escape(str(error))}")
+        raise typer.Exit(2) from error
+
+
+# -- Elasticsearch -------------------------------------------------------------------------------
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/] {escape(message)}")
+    return typer.Exit(code)
+
+
+def connect(settings: Settings, start: bool = True):  # type: ignore[no-untyped-def]
+    """A client for the configured cluster; starts the managed node first if it is down."""
+    from index.client import make_client
+    from index.node import LocalNode
+
+    if settings.managed_es and start:
+        node = LocalNode(settings)
+        if not node.healthy():
+            with err.status(f"starting the local Elasticsearch node on {node.url}…"):
+                node.start()
+    return make_client(settings)
+
+
+@es_app.command("install")
+def es_install(ctx: typer.Context) -> None:
+    """Fetch Elasticsearch from Maven Central and unpack it (Java too, if missing); once."""
+    from index.node import LocalNode, NodeError
+
+    settings = _settings(ctx)
+    node = LocalNode(settings)
+    try:
+        with err.status(f"installing Elasticsearch {settings.es_version}…"):
+            fresh = node.install()
+    except (NodeError, OSError, RuntimeError, subprocess.SubprocessError) as error:
+        raise _fail(str(error)) from error
+    state = "installed" if fresh else "already installed"
+    err.print(f"Elasticsearch {settings.es_version} {state} at {node.paths.dist}")
+
+
+@es_app.command("start")
+def es_start(ctx: typer.Context) -> None:
+    """Start the local node and wait until it is healthy (a no-op if it is running)."""
+    from index.node import LocalNode, NodeError
+
+    settings = _settings(ctx)
+    if not settings.managed_es:
+        err.print(f"using the cluster at {settings.es_url}; nothing to start")
+        return
+    node = LocalNode(settings)
+    try:
+        with err.status(f"starting Elasticsearch on {node.url}…"):
+            started = node.start()
+    except (NodeError, OSError, RuntimeError, subprocess.SubprocessError) as error:
+        raise _fail(str(error)) from error
+    err.print(f"Elasticsearch {'started' if started else 'already running'} on {node.url} "
+              f"(pid {node.pid()})")
+
+
+@es_app.command("stop")
+def es_stop(ctx: typer.Context) -> None:
+    """Stop the local node."""
+    from index.node import LocalNode
+
+    settings = _settings(ctx)
+    if not settings.managed_es:
+        err.print(f"using the cluster at {settings.es_url}; nothing to stop")
+        return
+    stopped = LocalNode(settings).stop()
+    err.print("Elasticsearch stopped" if stopped else "Elasticsearch was not running")
+
+
+def es_status_data(settings: Settings) -> dict:
+    """Version, health and document counts of the cluster in use."""
+    from index.client import make_client
+    from index.node import LocalNode
+
+    status: dict = {"managed": settings.managed_es, "url": settings.es_endpoint}
+    if settings.managed_es:
+        node = LocalNode(settings)
+        status.update(installed=node.installed(), pid=node.pid(), home=str(node.paths.node))
+    es = make_client(settings)
+    try:
+        health = es.cluster.health()
+        nodes = es.nodes.info(node_id="_local")
+        versions = sorted({n["version"] for n in nodes["nodes"].values()})
+        indices = es.cat.indices(index=f"{settings.index_prefix}*", format="json")
+    except Exception as error:  # noqa: BLE001
+        status.update(running=False, error=f"{type(error).__name__}: {error}"[:300])
+        return status
+    status.update(running=True, version=", ".join(versions), health=health["status"],
+                  nodes=health["number_of_nodes"],
+                  indices={i["index"]: int(i["docs.count"] or 0) for i in indices})
+    return status
+
+
+@es_app.command("status")
+def es_status(ctx: typer.Context,
+              as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Version, health and document counts; exit 1 when the cluster does not answer."""
+    status = es_status_data(_settings(ctx))
+    if as_json:
+        out.print_json(data=status)
+    else:
+        _print_es_status(status)
+    if not status.get("running"):
+        raise typer.Exit(1)
+
+
+def _print_es_status(status: dict) -> None:
+    kind = "local node" if status["managed"] else "external cluster"
+    if not status.get("running"):
+        out.print(f"Elasticsearch ({kind}) at {status['url']}: [red]not running[/]"
+                  + (f" — {escape(status['error'])}" if status.get("error") else ""))
+        return
+    out.print(f"Elasticsearch {status['version']} ({kind}) at {status['url']}: "
+              f"health [bold]{status['health']}[/], {status['nodes']} node(s)"
+              + (f", pid {status['pid']}" if status.get("pid") else ""))
+    for index, docs in sorted(status["indices"].items()):
+        out.print(f"  {index}: {docs} docs")
+
+
+# -- ingest / search / reindex ------------------------------------------------------------------
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, transient=True)
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="HTML files or folders of them")],
+    outlet: Annotated[str | None, typer.Option(help="Outlet id (default: from the URL)")] = None,
+    url: Annotated[str | None, typer.Option(help="The page's URL (default: its canonical "
+                                                 "URL, else the file's)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per document")] = False,
+) -> None:
+    """Put local pages through the pipeline: archive, extract, store, index."""
+    from pipeline.ingest import Ingestor, expand
+
+    settings = _settings(ctx)
+    es = None
+    try:
+        es = connect(settings)
+    except Exception as error:  # noqa: BLE001 - store now, index on the next run
+        err.print(f"[yellow]warning:[/] Elasticsearch unavailable ({escape(str(error)[:300])}); "
+                  "documents are stored and will be indexed on the next run")
+    ingestor = Ingestor.from_settings(settings)
+    files = list(expand(paths))
+    with _progress() as progress:
+        task = progress.add_task("ingesting", total=len(files))
+        results, report = ingestor.ingest(files, es, outlet=outlet, url=url,
+                                          progress=lambda _r: progress.advance(task))
+    failed = [r for r in results if not r.ok]
+    for result in results:
+        if not result.ok:
+            err.print(f"[red]error:[/] {escape(str(result.path))}: {escape(result.error or '')}")
+        elif as_json:
+            print(json.dumps(result.as_json(), ensure_ascii=False))
+    counts = {k: sum(r.outcome == k for r in results) for k in ("new", "updated", "unchanged")}
+    unindexed = len(report.failed) if report else sum(r.ok for r in results)
+    err.print(f"{len(results)} files: {counts['new']} new, {counts['updated']} updated, "
+              f"{counts['unchanged']} unchanged, {len(failed)} failed; "
+              f"{report.indexed if report else 0} indexed, {unindexed} left unindexed")
+    if report and report.failed:
+        err.print(f"[yellow]warning:[/] not indexed: {escape(next(iter(report.failed.values())))}")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _csv(values: list[str] | None) -> list[str]:
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help='Words, "phrases", OR, -exclusions; * for all')],
+    outlet: Annotated[list[str] | None, typer.Option(help="Outlet id (repeatable)")] = None,
+    lang: Annotated[list[str] | None, typer.Option(help="Language code (repeatable)")] = None,
+    company: Annotated[list[str] | None, typer.Option(help="Company id (repeatable)")] = None,
+    country: Annotated[list[str] | None, typer.Option(help="Country code (repeatable)")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before YYYY-MM-DD")] = None,
+    wage_min: Annotated[float | None, typer.Option(help="Hourly USD at least")] = None,
+    wage_max: Annotated[float | None, typer.Option(help="Hourly USD at most")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    sort: Annotated[str, typer.Option(help="relevance or date")] = "relevance",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Search stored coverage (one hit per syndication cluster, with highlights and facets)."""
+    from index.search import SearchFilters
+    from index.search import search as run_search
+
+    settings = _settings(ctx)
+    try:
+        filters = SearchFilters(outlets=_csv(outlet), languages=_csv(lang),
+                                companies=_csv(company), countries=_csv(country),
+                                since=date.fromisoformat(since) if since else None,
+                                until=date.fromisoformat(until) if until else None,
+                                wage_min=wage_min, wage_max=wage_max)
+    except ValueError as error:
+        raise _fail(f"bad date: {error}", 2) from error
+    if sort not in {"relevance", "date"}:
+        raise _fail("--sort is relevance or date", 2)
+    try:
+        result = run_search(connect(settings), settings, query, filters, limit=limit, sort=sort)
+    except Exception as error:  # noqa: BLE001
+        raise _fail(f"search failed: {type(error).__name__}: {error}"[:500]) from error
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    _print_results(result)
+
+
+def _print_results(result: dict) -> None:
+    table = Table(title=f"{result['total']} stories", show_lines=True)
+    for column in ("date", "outlet", "title / highlights"):
+        table.add_column(column)
+    for hit in result["hits"]:
+        text = escape(hit["title"] or hit["url"])
+        for fragment in hit["highlights"][:2]:
+            text += "\n… " + escape(fragment).replace("&lt;mark&gt;", "[bold yellow]").replace(
+                "&lt;/mark&gt;", "[/]")
+        text += f"\n[dim]{escape(hit['url'])}[/]"
+        table.add_row((hit["published_at"] or "")[:10], hit["outlet"] or "", text)
+    out.print(table)
+
+
+@app.command()
+def reindex(ctx: typer.Context) -> None:
+    """Build a fresh index version from the store and swap the aliases to it."""
+    from index.sync import reindex as run_reindex
+    from pipeline.store import Store
+
+    settings = _settings(ctx)
+    store = Store.from_settings(settings)
+    total = store.counts()["articles"]
+    try:
+        es = connect(settings)
+        with _progress() as progress:
+            task = progress.add_task("reindexing", total=total)
+            report = run_reindex(store, es, settings, progress=lambda n: progress.advance(task, n))
+    except Exception as error:  # noqa: BLE001
+        raise _fail(f"reindex failed: {type(error).__name__}: {error}"[:500]) from error
+    err.print(f"reindexed {report.indexed} of {total} articles into {report.index}"
+              + (f"; {len(report.failed)} failed" if report.failed else ""))
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """What the store holds and how the index stands."""
+    from pipeline.store import Store
+
+    settings = _settings(ctx)
+    data = {"store": Store.from_settings(settings).counts(),
+            "elasticsearch": es_status_data(settings)}
+    if as_json:
+        out.print_json(data=data)
+        return
+    store = data["store"]
+    out.print(f"Store {settings.database_url.split('?')[0]}: {store['articles']} articles, "
+              f"{store['versions']} versions, {store['fetches']} fetches "
+              f"({store['failed_fetches']} failed), {store['unindexed']} not yet indexed")
+    _print_es_status(data["elasticsearch"])
+
+
+# -- run -------------------------------------------------------------------------------------
+@app.command()
+def run(ctx: typer.Context) -> None:
+    """Main job: ensure Elasticsearch is up, catch the index up, run the scheduler."""
+    from index.node import LocalNode
+    from index.sync import catch_up
+    from pipeline.store import Store
+    from scheduler import build_scheduler
+
+    settings = _settings(ctx)
+    node = LocalNode(settings) if settings.managed_es else None
+    started_here = bool(node and not node.healthy())
+    try:
+        es = connect(settings)
+    except Exception as error:  # noqa: BLE001
+        raise _fail(f"Elasticsearch: {error}") from error
+    store = Store.from_settings(settings)
+    report = catch_up(store, es, settings)
+    err.print(f"Elasticsearch ready at {settings.es_endpoint}; caught up {report.indexed} "
+              f"documents. Scheduler running (Ctrl-C to stop).")
+    scheduler = build_scheduler(settings, lambda: catch_up(store, es, settings))
+
+    def shutdown(signum: int, _frame: object) -> None:
+        err.print(f"signal {signum}: stopping")
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    try:
+        scheduler.start()
+    finally:
+        if started_here and node:
+            node.stop()
+            err.print("stopped the Elasticsearch node this run started")
+
+
+def main() -> None:
+    app(prog_name="labourwatch")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""From fetched bytes to stored, indexed documents: extraction, language, store, orchestration."""

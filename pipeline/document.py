@@ -1,0 +1,48 @@
+"""The document that flows through the stages: extraction fills it, the store keeps it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+_SPACE = re.compile(r"\s+")
+
+
+def article_id(url: str) -> str:
+    """A stable id from the canonical URL: the same story keeps its id across versions."""
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()[:20]
+
+
+def text_hash(text: str) -> str:
+    """Hash of normalised text, so whitespace or Unicode form changes are not new versions."""
+    normal = _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().lower()
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Document:
+    """One extracted article or report, before it is stored."""
+
+    url: str
+    text: str
+    title: str | None = None
+    description: str | None = None
+    authors: list[str] = field(default_factory=list)
+    site_name: str | None = None
+    published_at: datetime | None = None
+    language: str | None = None
+    declared_language: str | None = None
+    outlet: str | None = None
+    kind: str = "news"
+    fetched_at: datetime | None = None
+
+    @property
+    def id(self) -> str:
+        return article_id(self.url)
+
+    @property
+    def text_hash(self) -> str:
+        return text_hash(self.text)

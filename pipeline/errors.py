@@ -1,0 +1,25 @@
+"""One catalogue of the reasons a document is refused, so they read the same everywhere."""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """A document could not go through; ``code`` is stable, the message is for people."""
+
+    def __init__(self, code: str, **details: object) -> None:
+        self.code = code
+        self.details = details
+        super().__init__(f"{code}: {MESSAGES[code].format(**details)}")
+
+
+MESSAGES: dict[str, str] = {
+    "unreadable": "cannot read the file ({error})",
+    "empty": "the file is empty",
+    "too_large": "{size} bytes is over the limit of {limit} bytes (max_file_bytes)",
+    "binary": "not HTML: the content looks like binary data ({hint})",
+    "unsupported": "{kind} input is not supported yet",
+    "no_text": "no article text found in the page",
+    "too_short": "extracted text has {chars} characters, under the minimum of {minimum} "
+                 "(min_text_chars)",
+    "parse_failed": "the page could not be parsed ({error})",
+}

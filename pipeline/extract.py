@@ -1,0 +1,70 @@
+"""Turn raw page bytes into a Document: text and metadata with trafilatura (dates: htmldate)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import trafilatura
+
+from pipeline.document import Document
+from pipeline.errors import PipelineError
+from pipeline.language import declared_language, detect
+
+log = logging.getLogger(__name__)
+
+DATE_PARAMS = {"extensive_search": True, "original_date": True}
+
+
+def sniff(raw: bytes) -> str:
+    """What the bytes are: html, pdf, warc, xml, empty or binary (checked before parsing)."""
+    head = raw[:2048].lstrip()
+    if not head:
+        return "empty"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"WARC/") or raw[:2] == b"\x1f\x8b":
+        return "warc" if head.startswith(b"WARC/") else "gzip"
+    if b"\x00" in raw[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary"
+    lowered = head[:512].lower()
+    if lowered.startswith(b"<?xml") and b"<html" not in raw[:4096].lower():
+        return "xml"
+    return "html"
+
+
+def _published(date: str | None) -> datetime | None:
+    if not date:
+        return None
+    try:
+        return datetime.strptime(date[:10], "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def extract_html(raw: bytes, url: str | None = None, min_chars: int = 150) -> Document:
+    """Extract the article from an HTML page; raises PipelineError with the reason it cannot."""
+    try:
+        result = trafilatura.bare_extraction(
+            raw, url=url, with_metadata=True, include_comments=False, include_tables=True,
+            date_extraction_params=DATE_PARAMS)
+    except Exception as error:  # noqa: BLE001 - a broken page must never stop the run
+        raise PipelineError("parse_failed", error=f"{type(error).__name__}: {error}") from error
+    if result is None or not (result.text or "").strip():
+        raise PipelineError("no_text")
+    text = result.text.strip()
+    if len(text) < min_chars:
+        raise PipelineError("too_short", chars=len(text), minimum=min_chars)
+    declared = declared_language(raw)
+    authors = [a.strip() for a in (result.author or "").split(";") if a.strip()]
+    return Document(
+        url=url or result.url or "",
+        text=text,
+        title=(result.title or "").strip() or None,
+        description=result.description,
+        authors=authors,
+        site_name=result.sitename,
+        published_at=_published(result.date),
+        language=detect(text, declared),
+        declared_language=declared,
+    )

@@ -1,0 +1,43 @@
+"""Which language a text is in, checked against what the page declares."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import py3langid
+
+_LANG_ATTR = re.compile(rb"<html[^>]*?\slang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)",
+                        re.IGNORECASE)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def declared_language(raw: bytes) -> str | None:
+    """The ``<html lang>`` value, e.g. ``zh-CN``, if the page states one."""
+    match = _LANG_ATTR.search(raw[:20000])
+    return match.group(1).decode("ascii").replace("_", "-") if match else None
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> py3langid.langid.LanguageIdentifier:
+    return py3langid.langid.LanguageIdentifier.from_model_file(
+        py3langid.langid.MODEL_FILE, norm_probs=True)
+
+
+def detect(text: str, declared: str | None = None) -> str | None:
+    """ISO 639-1 code of ``text``; the declared language wins only when the text is too short.
+
+    Chinese is decided by script share, because short Chinese passages full of Latin
+    names ("OpenAI", "Scale AI") fool character n-gram models.
+    """
+    sample = text[:5000]
+    if not sample.strip():
+        return declared.split("-")[0].lower() if declared else None
+    han = len(_HAN.findall(sample))
+    letters = sum(ch.isalpha() for ch in sample)
+    if letters and han / letters > 0.3:
+        return "zh"
+    lang, prob = _identifier().classify(sample)
+    if prob < 0.5 and declared:
+        return declared.split("-")[0].lower()
+    return lang

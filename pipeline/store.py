@@ -1,0 +1,160 @@
+"""Open the store of record and keep articles, versions, fetches and index state in it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import create_engine, event, func, or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from config import Settings
+from pipeline.document import Document
+from pipeline.models import Article, ArticleVersion, Base, Fetch, Source
+
+# Everything indexing needs, loaded up front so articles can be used after their session.
+_FULL = (selectinload(Article.versions).selectinload(ArticleVersion.fetch),
+         selectinload(Article.versions).selectinload(ArticleVersion.extractions))
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for any SQLAlchemy URL; SQLite gets WAL so readers never block the writer."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    """The store of record; one per process, sessions per unit of work."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return cls(settings.database_url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # -- writing -----------------------------------------------------------------------------
+    def ensure_source(self, session: Session, source_id: str, name: str | None = None) -> None:
+        if session.get(Source, source_id) is None:
+            session.add(Source(id=source_id, name=name or source_id))
+            session.flush()
+
+    def record_fetch(self, session: Session, **fields) -> Fetch:
+        fetch = Fetch(fetched_at=fields.pop("fetched_at", None) or now(), **fields)
+        session.add(fetch)
+        session.flush()
+        return fetch
+
+    def save_document(self, session: Session, doc: Document,
+                      fetch: Fetch | None) -> tuple[Article, str]:
+        """Store ``doc`` as a new article, a new version, or nothing new.
+
+        Returns the article and the outcome: ``new``, ``updated`` or ``unchanged``.
+        """
+        stamp = now()
+        if doc.outlet:
+            self.ensure_source(session, doc.outlet)
+        article = session.get(Article, doc.id)
+        if article is not None:
+            current = article.versions[-1] if article.versions else None
+            if current is not None and current.text_hash == doc.text_hash:
+                return article, "unchanged"
+            outcome, number = "updated", article.current_version + 1
+        else:
+            article = Article(id=doc.id, url=doc.url, first_seen_at=stamp, updated_at=stamp,
+                              cluster_id=doc.id)
+            session.add(article)
+            outcome, number = "new", 1
+        article.source_id = doc.outlet
+        article.outlet = doc.outlet
+        article.kind = doc.kind
+        article.title = doc.title
+        article.language = doc.language
+        article.published_at = doc.published_at
+        article.updated_at = stamp
+        article.current_version = number
+        article.index_state = "pending"
+        article.index_error = None
+        article.versions.append(ArticleVersion(
+            version=number, fetch=fetch, created_at=stamp, text_hash=doc.text_hash,
+            title=doc.title, text=doc.text, description=doc.description, authors=doc.authors,
+            site_name=doc.site_name, published_at=doc.published_at, language=doc.language,
+            declared_language=doc.declared_language))
+        session.flush()
+        return article, outcome
+
+    # -- index state -------------------------------------------------------------------------
+    def unindexed(self, session: Session, limit: int | None = None) -> list[Article]:
+        """Articles whose current version Elasticsearch does not have yet."""
+        query = (select(Article)
+                 .where(or_(Article.index_state != "indexed",
+                            Article.indexed_version != Article.current_version))
+                 .options(*_FULL)
+                 .order_by(Article.updated_at))
+        if limit:
+            query = query.limit(limit)
+        return list(session.scalars(query))
+
+    def all_articles(self, session: Session) -> Iterator[Article]:
+        query = (select(Article)
+                 .options(*_FULL)
+                 .order_by(Article.id)
+                 .execution_options(yield_per=500))
+        yield from session.scalars(query)
+
+    def mark_indexed(self, session: Session, versions: dict[str, int]) -> None:
+        for article_id, version in versions.items():
+            article = session.get(Article, article_id)
+            if article is not None:
+                article.index_state = "indexed"
+                article.indexed_version = version
+                article.index_error = None
+
+    def mark_unindexed(self, session: Session, errors: dict[str, str]) -> None:
+        for article_id, reason in errors.items():
+            article = session.get(Article, article_id)
+            if article is not None:
+                article.index_state = "failed"
+                article.index_error = reason[:2000]
+
+    def counts(self) -> dict[str, int]:
+        with self.session() as session:
+            def count(query) -> int:  # type: ignore[no-untyped-def]
+                return session.scalar(query) or 0
+
+            return {
+                "articles": count(select(func.count()).select_from(Article)),
+                "versions": count(select(func.count()).select_from(ArticleVersion)),
+                "fetches": count(select(func.count()).select_from(Fetch)),
+                "failed_fetches": count(select(func.count()).select_from(Fetch)
+                                        .where(Fetch.outcome == "failed")),
+                "unindexed": count(select(func.count()).select_from(Article)
+                                   .where(or_(Article.index_state != "indexed",
+                                              Article.indexed_version
+                                              != Article.current_version))),
+            }
