@@ -55,6 +55,7 @@ class Settings:
     es_port: int = 9200
     es_heap: str = "auto"  # "auto" = 1/8 of RAM within [512m, 4g]; or e.g. "2g"
     es_home: Path | None = None  # where the node lives; default <data_dir>/elasticsearch
+    es_node_name: str = "node"  # several nodes can share one install: <es_home>/<name>/
     es_service_user: str = "labourwatch-es"  # the unprivileged user the node runs as under root
     es_java_home: Path | None = None
     es_start_timeout: float = 180.0

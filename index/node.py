@@ -81,9 +81,10 @@ def auto_heap() -> str:
 class LocalNode:
     """One single-node cluster on loopback, driven by settings."""
 
-    def __init__(self, settings: Settings, name: str = "node") -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.paths = NodePaths(settings.es_node_home.resolve(), settings.es_version, name)
+        self.paths = NodePaths(settings.es_node_home.resolve(), settings.es_version,
+                               settings.es_node_name)
         self.url = f"http://{settings.es_host}:{settings.es_port}"
 
     # -- install ---------------------------------------------------------------------------

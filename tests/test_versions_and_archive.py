@@ -1,0 +1,75 @@
+"""Versions of a story, the WARC evidence behind it, and rebuilding the index from the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from crawlers.warc import read_record
+from index.schema import IndexNames
+from index.search import search
+from pipeline.models import Article, Fetch
+from pipeline.store import Store
+from tests.conftest import benchmark_page, json_lines, run_cli
+
+URL = "https://www.example-news.org/2024/05/annotators-pay"
+
+
+def test_changed_text_is_a_new_version_and_unchanged_is_not(settings, es, ground_truth,
+                                                            tmp_path: Path) -> None:
+    page = sorted(i for i in ground_truth if i[0] in "01234567")[30]
+    raw = benchmark_page(page).read_bytes()
+    copy = tmp_path / "page.html"
+    copy.write_bytes(raw)
+    [first] = json_lines(run_cli(settings, "ingest", str(copy), "--url", URL, "--json").stdout)
+    assert first["outcome"] == "new"
+    again = json_lines(run_cli(settings, "ingest", str(copy), "--url", URL, "--json").stdout)
+    assert again[0]["outcome"] == "unchanged"
+
+    marker = "Correction: annotators in Nairobi were paid zanzibarine wages"
+    # edit inside the article body: after a piece of its text that stands verbatim in the HTML
+    anchor = next(line[:40].encode() for line in first["text"].splitlines()[2:]
+                  if len(line) > 60 and line[:40].encode() in raw)
+    edited = raw.replace(anchor, anchor + f" {marker}. ".encode(), 1)
+    copy.write_bytes(edited)
+    updated = json_lines(run_cli(settings, "ingest", str(copy), "--url", URL, "--json").stdout)
+    assert updated[0]["outcome"] == "updated" and marker in updated[0]["text"]
+
+    store = Store.from_settings(settings)
+    with store.session() as session:
+        article = session.scalars(select(Article)).one()
+        assert [v.version for v in article.versions] == [1, 2]
+        assert marker not in article.versions[0].text and marker in article.versions[1].text
+        assert article.indexed_version == 2
+    hits = search(es, settings, "zanzibarine")["hits"]
+    assert [h["url"] for h in hits] == [URL]  # the index holds the current version, once
+    assert es.count(index=IndexNames(settings.index_prefix).read_alias)["count"] == 1
+
+
+def test_archived_record_is_exactly_what_was_ingested(settings, ground_truth) -> None:
+    page = sorted(i for i in ground_truth if i[0] in "01234567")[31]
+    run_cli(settings, "ingest", str(benchmark_page(page)), "--url", URL)
+    store = Store.from_settings(settings)
+    with store.session() as session:
+        fetch = session.scalars(select(Fetch)).one()
+        headers, payload = read_record(settings.data_dir / "warc", fetch.warc_file,
+                                       fetch.warc_offset)
+    assert payload == benchmark_page(page).read_bytes()
+    assert headers["WARC-Target-URI"] == URL
+    assert headers["WARC-Payload-Digest"] == fetch.payload_digest
+    assert fetch.payload_digest.startswith("sha1:")
+
+
+def test_reindex_builds_a_new_index_and_moves_the_aliases(settings, es, ground_truth) -> None:
+    ids = sorted(i for i in ground_truth if i[0] in "01234567")[32:35]
+    run_cli(settings, "ingest", *[str(benchmark_page(i)) for i in ids])
+    names = IndexNames(settings.index_prefix)
+    before = set(es.indices.get_alias(name=names.read_alias))
+    done = run_cli(settings, "reindex")
+    assert done.returncode == 0, done.stderr
+    after = set(es.indices.get_alias(name=names.read_alias))
+    assert after and after.isdisjoint(before)  # a new concrete index took over
+    assert set(es.indices.get_alias(name=names.write_alias)) == after
+    assert not es.indices.exists(index=list(before))  # the old one is gone
+    assert es.count(index=names.read_alias)["count"] == 3
