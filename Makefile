@@ -26,6 +26,11 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
+# Throughput with in-run baselines; BENCH_DOCS=300 for a quick look.
+BENCH_DOCS ?= 3000
+bench: $(STAMP)
+	$(BIN)/python -m bench.bench_pipeline --docs $(BENCH_DOCS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
