@@ -308,16 +308,82 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] 
     from pipeline.store import Store
 
     settings = _settings(ctx)
-    data = {"store": Store.from_settings(settings).counts(),
+    from crawlers.health import source_health
+
+    store_ = Store.from_settings(settings)
+    data = {"store": store_.counts(), "sources": source_health(store_),
             "elasticsearch": es_status_data(settings)}
     if as_json:
-        out.print_json(data=data)
+        print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
         return
     store = data["store"]
     out.print(f"Store {settings.database_url.split('?')[0]}: {store['articles']} articles, "
               f"{store['versions']} versions, {store['fetches']} fetches "
               f"({store['failed_fetches']} failed), {store['unindexed']} not yet indexed")
     _print_es_status(data["elasticsearch"])
+    if data["sources"]:
+        table = Table(title="sources, last 7 days")
+        for column in ("source", "state", "fetches", "failed", "last success", "last error"):
+            table.add_column(column)
+        for row in data["sources"]:
+            table.add_row(row["source"] or "-", row["state"], str(row["fetches"]),
+                          str(row["failed"]), str(row["last_success"] or "never")[:19],
+                          escape((row["last_error"] or "")[:60]))
+        out.print(table)
+
+
+# -- crawl ---------------------------------------------------------------------------------------
+@app.command()
+def crawl(
+    ctx: typer.Context,
+    source: Annotated[list[str] | None, typer.Option(help="Source id (repeatable; default all)")
+                      ] = None,
+    sources: Annotated[Path | None, typer.Option(help="Sources file (default "
+                                                      "<config>/sources.yaml)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
+) -> None:
+    """One polite pass over the chosen sources: fetch, archive, extract, store, index."""
+    from crawlers.run import run_crawl
+    from crawlers.sources import SourceError, load_sources, select
+    from index.sync import catch_up
+    from pipeline.store import Store
+
+    settings = _settings(ctx)
+    try:
+        chosen = select(load_sources(sources or settings.config_file("sources.yaml")),
+                        _csv(source))
+    except SourceError as error:
+        raise _fail(str(error), 2) from error
+    with err.status(f"crawling {len(chosen)} sources…") as status:
+        def show(report) -> None:  # type: ignore[no-untyped-def]
+            status.update(f"crawling {len(chosen)} sources: {report.fetched} fetched, "
+                          f"{report.new} new, {report.updated} updated, "
+                          f"{sum(report.failed.values())} failed")
+
+        report = run_crawl(settings, chosen, on_progress=show)
+    index = None
+    try:
+        index = catch_up(Store.from_settings(settings), connect(settings), settings)
+    except Exception as error:  # noqa: BLE001 - stored; indexed on the next run
+        err.print(f"[yellow]warning:[/] not indexed now ({escape(str(error)[:200])}); "
+                  "the next run will index it")
+    summary = report.as_dict()
+    summary["indexed"] = index.indexed if index else 0
+    summary["unindexed"] = len(index.failed) if index else None
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+        return
+    _print_crawl(summary)
+
+
+def _print_crawl(summary: dict) -> None:
+    table = Table(title="crawl summary", show_header=False)
+    for key in ("fetched", "articles", "new", "updated", "unchanged", "not_modified",
+                "skipped_seen", "skipped_robots", "indexed"):
+        table.add_row(key.replace("_", " "), str(summary[key]))
+    for reason, count in sorted(summary["failed"].items()):
+        table.add_row(f"failed: {reason}", str(count))
+    out.print(table)
 
 
 # -- run -------------------------------------------------------------------------------------

@@ -74,6 +74,17 @@ class Settings:
     min_text_chars: int = 150  # below this an extraction is "too short", recorded, not stored
     max_file_bytes: int = 50_000_000  # larger inputs are refused with a recorded reason
 
+    # Crawling (Scrapy): polite and identifiable by default
+    crawl_user_agent: str = "labourwatch/0.1 (+{contact}; research crawler on AI labour news)"
+    crawl_contact_url: str = "https://github.com/labourwatch/labourwatch"
+    crawl_obey_robots: bool = True
+    crawl_polite: bool = True  # AutoThrottle and per-source delays; off only for benchmarks
+    crawl_concurrency: int = 16  # requests in flight overall
+    crawl_timeout: float = 30.0
+    crawl_retries: int = 1
+    crawl_max_bytes: int = 20_000_000  # larger responses (after decompression) are refused
+    crawl_loopback_only: bool = False  # tests and the demo: refuse every non-loopback host
+
     # Evidence archive
     warc_max_bytes: int = 256 * 1024 * 1024  # rotate WARC files at this size
 

@@ -22,4 +22,7 @@ MESSAGES: dict[str, str] = {
     "too_short": "extracted text has {chars} characters, under the minimum of {minimum} "
                  "(min_text_chars)",
     "parse_failed": "the page could not be parsed ({error})",
+    "pdf_encrypted": "the PDF is encrypted and cannot be read",
+    "pdf_unreadable": "the PDF is corrupt or unreadable ({error})",
+    "not_article": "{content_type} is not an article (HTML or PDF)",
 }

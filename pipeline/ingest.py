@@ -14,13 +14,12 @@ from crawlers.warc import WarcArchive, WarcRef
 from index.sync import SyncReport, catch_up
 from pipeline.document import Document
 from pipeline.errors import PipelineError
-from pipeline.extract import extract_html, sniff
-from pipeline.outlets import host_id, load_outlets, outlet_for_url
+from pipeline.process import Processor
 from pipeline.store import Store, now
 
 log = logging.getLogger(__name__)
 
-HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+INPUT_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml", ".pdf"}
 
 
 @dataclass
@@ -52,11 +51,11 @@ class IngestResult:
 
 
 def expand(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given, and the HTML files under any folder given (sorted, recursive)."""
+    """Files as given, and the HTML and PDF files under any folder given (sorted, recursive)."""
     for path in paths:
         if path.is_dir():
             yield from sorted(p for p in path.rglob("*")
-                              if p.is_file() and p.suffix.lower() in HTML_SUFFIXES)
+                              if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES)
         else:
             yield path
 
@@ -68,7 +67,7 @@ class Ingestor:
         self.settings = settings
         self.store = store
         self.archive = archive
-        self.outlets = load_outlets(settings.config_file("gazetteer/outlets.yaml"))
+        self.processor = Processor(settings, store)
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> Ingestor:
@@ -82,8 +81,9 @@ class Ingestor:
         ref = None
         try:
             raw = self._read(path)
-            ref = self.archive.write_resource(uri, raw, "text/html", now())
-            doc = self._extract(raw, url)
+            kind = "application/pdf" if raw.startswith(b"%PDF") else "text/html"
+            ref = self.archive.write_resource(uri, raw, kind, now())
+            doc = self.processor.extract(raw, url)
             return self._store(path, doc, raw, ref, outlet)
         except PipelineError as error:
             self._record_failure(uri, raw, ref, str(error))
@@ -94,35 +94,20 @@ class Ingestor:
             self._record_failure(uri, raw, ref, reason)
             return IngestResult(path, "failed", error=reason)
 
-    def _extract(self, raw: bytes, url: str | None) -> Document:
-        kind = sniff(raw)
-        if kind == "empty":
-            raise PipelineError("empty")
-        if kind in {"binary", "gzip"}:
-            raise PipelineError("binary", hint=f"sniffed as {kind}")
-        if kind != "html":
-            raise PipelineError("unsupported", kind=kind.upper())
-        return extract_html(raw, url=url, min_chars=self.settings.min_text_chars)
-
     def _store(self, path: Path, doc: Document, raw: bytes, ref: WarcRef,
                outlet: str | None) -> IngestResult:
         if not doc.url:
             doc.url = path.resolve().as_uri()
-        known = self.outlets.get(outlet) if outlet else outlet_for_url(doc.url, self.outlets)
-        doc.outlet = outlet or (known.id if known else None) or host_id(doc.url)
-        if known:
-            doc.kind = known.kind
         doc.fetched_at = ref.fetched_at
         with self.store.session() as session:
             fetch = self.store.record_fetch(
                 session, url=doc.url, method="ingest", fetched_at=ref.fetched_at,
-                content_type="text/html", size=len(raw), warc_file=ref.file,
-                warc_offset=ref.offset, warc_length=ref.length, payload_digest=ref.digest,
-                outcome="pending")
-            article, outcome = self.store.save_document(session, doc, fetch)
-            fetch.outcome = outcome
-            cluster = article.cluster_id
-        return IngestResult(path, outcome, document=doc, cluster_id=cluster)
+                content_type="application/pdf" if doc.kind == "report" else "text/html",
+                size=len(raw), warc_file=ref.file, warc_offset=ref.offset,
+                warc_length=ref.length, payload_digest=ref.digest, outcome="pending")
+            fetch_id = fetch.id
+        kept = self.processor.keep(doc, fetch_id, outlet=outlet)
+        return IngestResult(path, kept.outcome, document=doc, cluster_id=kept.cluster_id)
 
     def _read(self, path: Path) -> bytes:
         try:

@@ -126,3 +126,31 @@ class Extraction(Base):
     data: Mapped[dict] = mapped_column(JSON)
 
     version: Mapped[ArticleVersion] = relationship(back_populates="extractions")
+
+
+class SeenUrl(Base):
+    """A canonical URL the crawler has fetched, and what its feed/sitemap entry last said.
+
+    A second crawl asks this table before fetching an article: unseen URLs and entries whose
+    signature (updated date, lastmod) changed are fetched; the rest are not.
+    """
+
+    __tablename__ = "seen_urls"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    source_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    article_id: Mapped[str | None] = mapped_column(String(40))
+    signature: Mapped[str | None] = mapped_column(String(200))
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Validator(Base):
+    """ETag / Last-Modified of a feed or sitemap, for conditional GET on the next crawl."""
+
+    __tablename__ = "validators"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(300))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,79 @@
+"""What one crawl shares between its Scrapy components: store, archive, seen URLs, counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from config import Settings
+from crawlers.seen import SeenStore, Validators
+from crawlers.sources import Source
+from crawlers.warc import WarcArchive
+from pipeline.models import Fetch
+from pipeline.process import Processor
+from pipeline.store import Store
+
+CONTEXT_SETTING = "LABOURWATCH_CONTEXT"
+
+
+@dataclass
+class CrawlReport:
+    """The summary a user reads after a crawl."""
+
+    fetched: int = 0  # responses received, of any kind (robots, feeds, sitemaps, pages)
+    articles: int = 0  # article and report responses handed to the pipeline
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    not_modified: int = 0  # feeds and sitemaps answered 304
+    skipped_seen: int = 0  # entries not fetched: seen before and not changed since
+    skipped_robots: int = 0
+    failed: Counter = field(default_factory=Counter)  # reason code -> count
+    per_source: dict[str, Counter] = field(default_factory=dict)
+
+    def count(self, source_id: str | None, what: str, n: int = 1) -> None:
+        self.per_source.setdefault(source_id or "-", Counter())[what] += n
+
+    def as_dict(self) -> dict:
+        return {"fetched": self.fetched, "articles": self.articles, "new": self.new,
+                "updated": self.updated, "unchanged": self.unchanged,
+                "not_modified": self.not_modified, "skipped_seen": self.skipped_seen,
+                "skipped_robots": self.skipped_robots, "failed": dict(self.failed),
+                "per_source": {k: dict(v) for k, v in self.per_source.items()}}
+
+
+@dataclass
+class CrawlContext:
+    settings: Settings
+    sources: list[Source]
+    store: Store
+    archive: WarcArchive
+    processor: Processor
+    seen: SeenStore
+    validators: Validators
+    report: CrawlReport = field(default_factory=CrawlReport)
+
+    @classmethod
+    def create(cls, settings: Settings, sources: list[Source], store: Store | None = None
+               ) -> CrawlContext:
+        store = store or Store.from_settings(settings)
+        return cls(settings=settings, sources=sources, store=store,
+                   archive=WarcArchive(settings.data_dir / "warc", settings.warc_max_bytes),
+                   processor=Processor(settings, store), seen=SeenStore(store),
+                   validators=Validators(store))
+
+    def source(self, source_id: str) -> Source | None:
+        return next((s for s in self.sources if s.id == source_id), None)
+
+    def record_failure(self, url: str, source_id: str | None, fetch_id: int | None,
+                       outcome: str, reason: str) -> None:
+        """Put the reason on the request's fetch row, or add a row if it never got one."""
+        with self.store.session() as session:
+            fetch = session.get(Fetch, fetch_id) if fetch_id is not None else None
+            if fetch is None:
+                if source_id:
+                    self.store.ensure_source(session, source_id)
+                fetch = self.store.record_fetch(session, url=url, source_id=source_id,
+                                                method="crawl", outcome=outcome)
+            fetch.outcome = outcome
+            fetch.error = reason[:2000]

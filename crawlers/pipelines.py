@@ -1,0 +1,63 @@
+"""The Scrapy item pipeline: every fetched article goes through labourwatch's pipeline."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.crawler import Crawler
+
+from crawlers.context import CrawlContext
+from crawlers.middlewares import _context
+from crawlers.urls import canonical_url, declared_canonical, same_site
+from pipeline.errors import PipelineError
+
+log = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    """Extract, store (new / updated / unchanged) and mark the URL seen; failures recorded."""
+
+    def __init__(self, context: CrawlContext) -> None:
+        self.context = context
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(_context(crawler))
+
+    def process_item(self, item: dict) -> dict:
+        context = self.context
+        report = context.report
+        source = context.source(item["source"])
+        url = canonical_url(item["url"])
+        declared = declared_canonical(item["body"], item["url"])
+        if declared and source and same_site(declared, source.hosts | {_host(url)}):
+            url = declared  # rel=canonical / og:url: AMP and alternate URLs fold into one
+        try:
+            doc = context.processor.extract(item["body"], url, item["content_type"])
+            doc.url = url
+            kept = context.processor.keep(doc, item["fetch_id"], outlet=item["source"],
+                                          kind=source.kind if source else None,
+                                          hints=item["hints"])
+        except PipelineError as error:
+            report.failed[error.code] += 1
+            report.count(item["source"], f"failed:{error.code}")
+            context.record_failure(item["url"], item["source"], item["fetch_id"], "failed",
+                                   str(error))
+            return item
+        except Exception as error:  # noqa: BLE001 - one bad page never stops the crawl
+            log.exception("processing %s failed", item["url"])
+            report.failed["internal"] += 1
+            context.record_failure(item["url"], item["source"], item["fetch_id"], "failed",
+                                   f"internal: {type(error).__name__}: {error}")
+            return item
+        setattr(report, kept.outcome, getattr(report, kept.outcome) + 1)
+        report.count(item["source"], kept.outcome)
+        context.seen.mark([url, *item["keys"], canonical_url(item["url"])], item["source"],
+                          kept.article_id, item["signature"])
+        return item
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "").lower()

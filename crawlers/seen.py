@@ -1,0 +1,75 @@
+"""The seen-URL store and feed/sitemap validators: what makes a second crawl cheap."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from pipeline.models import SeenUrl, Validator
+from pipeline.store import Store, now
+
+
+class SeenStore:
+    """Asks and records which canonical URLs were fetched, and what their entry said then."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._cache: dict[str, str | None] = {}
+        with store.session() as session:
+            for url, signature in session.execute(select(SeenUrl.url, SeenUrl.signature)):
+                self._cache[url] = signature
+
+    def should_fetch(self, urls: list[str], signature: str | None) -> bool:
+        """True if none of ``urls`` was fetched, or the entry's signature has changed since."""
+        known = [u for u in urls if u in self._cache]
+        if not known:
+            return True
+        return signature is not None and all(self._cache[u] != signature for u in known)
+
+    def mark(self, urls: list[str], source_id: str | None, article_id: str | None,
+             signature: str | None) -> None:
+        stamp = now()
+        with self.store.session() as session:
+            for url in dict.fromkeys(urls):
+                row = session.get(SeenUrl, url)
+                if row is None:
+                    row = SeenUrl(url=url, first_seen_at=stamp)
+                    session.add(row)
+                row.source_id = source_id
+                row.article_id = article_id
+                row.signature = signature
+                row.last_fetched_at = stamp
+                self._cache[url] = signature
+
+
+class Validators:
+    """ETag / Last-Modified per feed or sitemap URL, for conditional GET."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._deferred: dict[str, tuple[str | None, str | None]] = {}
+
+    def defer(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        """Remember validators to write when the crawl finishes (see ``flush``)."""
+        self._deferred[url] = (etag, last_modified)
+
+    def flush(self) -> None:
+        for url, (etag, modified) in self._deferred.items():
+            self.put(url, etag, modified)
+        self._deferred.clear()
+
+    def get(self, url: str) -> tuple[str | None, str | None]:
+        with self.store.session() as session:
+            row = session.get(Validator, url)
+            return (row.etag, row.last_modified) if row else (None, None)
+
+    def put(self, url: str, etag: str | None, last_modified: str | None,
+            checked_at: datetime | None = None) -> None:
+        if not etag and not last_modified:
+            return
+        with self.store.session() as session:
+            row = session.get(Validator, url) or Validator(url=url)
+            row.etag, row.last_modified = etag, last_modified
+            row.checked_at = checked_at or now()
+            session.merge(row)

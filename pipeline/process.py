@@ -1,0 +1,84 @@
+"""The stages every document goes through, whether crawled or ingested: extract, then keep.
+
+``extract`` turns bytes into a Document (HTML with trafilatura, PDF with pypdf); ``keep``
+names the outlet, fills gaps from what the feed or sitemap said, and stores the document as a
+new article, a new version, or nothing new.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from config import Settings
+from pipeline.document import Document
+from pipeline.errors import PipelineError
+from pipeline.extract import extract_html, sniff
+from pipeline.models import Fetch
+from pipeline.outlets import host_id, load_outlets, outlet_for_url
+from pipeline.pdf import extract_pdf
+from pipeline.store import Store
+
+
+@dataclass
+class Hints:
+    """What a feed entry or sitemap said about a page; used where the page itself is silent."""
+
+    title: str | None = None
+    published_at: datetime | None = None
+    authors: list[str] = field(default_factory=list)
+    summary: str | None = None
+    language: str | None = None
+
+
+@dataclass
+class Kept:
+    outcome: str  # new | updated | unchanged
+    article_id: str
+    cluster_id: str | None
+
+
+class Processor:
+    """Extraction and storage shared by ``ingest`` and the crawler's item pipeline."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.outlets = load_outlets(settings.config_file("gazetteer/outlets.yaml"))
+
+    def extract(self, raw: bytes, url: str | None, content_type: str | None = None) -> Document:
+        """A Document from raw bytes, or PipelineError saying why not."""
+        kind = sniff(raw)
+        declared = (content_type or "").split(";")[0].strip().lower()
+        if kind == "empty":
+            raise PipelineError("empty")
+        if kind == "pdf":
+            return extract_pdf(raw, url=url, min_chars=self.settings.min_text_chars)
+        if kind in {"binary", "gzip"}:
+            raise PipelineError("binary", hint=f"sniffed as {kind}")
+        if declared and not (declared.startswith("text/") or "html" in declared
+                             or "xml" in declared or declared == "application/octet-stream"):
+            raise PipelineError("not_article", content_type=declared)
+        if kind != "html":
+            raise PipelineError("unsupported", kind=kind.upper())
+        return extract_html(raw, url=url, min_chars=self.settings.min_text_chars)
+
+    def keep(self, doc: Document, fetch_id: int | None, outlet: str | None = None,
+             kind: str | None = None, hints: Hints | None = None) -> Kept:
+        """Store ``doc``; the fetch row (if any) learns the outcome."""
+        known = self.outlets.get(outlet) if outlet else outlet_for_url(doc.url, self.outlets)
+        doc.outlet = outlet or (known.id if known else None) or host_id(doc.url)
+        doc.kind = kind or (known.kind if known else doc.kind)
+        if hints:
+            doc.title = doc.title or hints.title
+            doc.published_at = doc.published_at or hints.published_at
+            doc.authors = doc.authors or hints.authors
+            doc.description = doc.description or hints.summary
+        with self.store.session() as session:
+            fetch = session.get(Fetch, fetch_id) if fetch_id is not None else None
+            if fetch is not None and doc.fetched_at is None:
+                doc.fetched_at = fetch.fetched_at
+            article, outcome = self.store.save_document(session, doc, fetch)
+            if fetch is not None:
+                fetch.outcome = outcome
+            return Kept(outcome, article.id, article.cluster_id)
