@@ -43,8 +43,13 @@ def main_options(
         envvar="LABOURWATCH_ES_URL", help="Use this cluster; unset: the local node")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details")] = False,
 ) -> None:
+    handler = RichHandler(console=err, show_path=False)
+    if not verbose:  # Scrapy resets logger levels; its own log is for -v (the crawl summary
+        # and the fetch rows already say what failed and why)
+        handler.addFilter(lambda r: r.levelno >= logging.WARNING
+                          and not r.name.startswith(("scrapy", "twisted", "py.warnings")))
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s",
-                        handlers=[RichHandler(console=err, show_path=False)])
+                        handlers=[handler])
     logging.getLogger("elastic_transport").setLevel(logging.ERROR)
     logging.getLogger("trafilatura").setLevel(logging.ERROR)
     logging.getLogger("htmldate").setLevel(logging.ERROR)

@@ -79,6 +79,7 @@ class Settings:
     crawl_contact_url: str = "https://github.com/labourwatch/labourwatch"
     crawl_obey_robots: bool = True
     crawl_polite: bool = True  # AutoThrottle and per-source delays; off only for benchmarks
+    crawl_autothrottle_start: float = 2.0  # first delay per source before latency is known
     crawl_concurrency: int = 16  # requests in flight overall
     crawl_timeout: float = 30.0
     crawl_retries: int = 1

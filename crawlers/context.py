@@ -62,6 +62,10 @@ class CrawlContext:
                    processor=Processor(settings, store), seen=SeenStore(store),
                    validators=Validators(store))
 
+    def __deepcopy__(self, memo: dict) -> CrawlContext:
+        """Scrapy deep-copies its settings; the one shared context must stay one object."""
+        return self
+
     def source(self, source_id: str) -> Source | None:
         return next((s for s in self.sources if s.id == source_id), None)
 

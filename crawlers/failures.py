@@ -15,6 +15,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 ROBOTS = "robots"
+# Failures worth trying again on the next crawl; every other one is remembered as seen.
+TRANSIENT = {"timeout", "dns", "connection_refused", "connection_lost", "http_408", "http_425",
+             "http_429", "http_500", "http_502", "http_503", "http_504"}
+
+
+def is_permanent(code: str) -> bool:
+    return code not in TRANSIENT
 
 
 def classify(failure: Failure) -> tuple[str, str]:

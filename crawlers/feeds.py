@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -64,15 +65,57 @@ def _summary(entry: dict) -> str | None:
         return None
 
 
+def _json_date(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def parse_json_feed(body: bytes, url: str) -> ParsedFeed:
+    """JSON Feed 1.0/1.1 (jsonfeed.org); feedparser 6.0 on PyPI does not read it yet."""
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as error:
+        return ParsedFeed("json", [], f"not JSON: {error}"[:300])
+    if not isinstance(data, dict) or not str(data.get("version", "")).startswith(
+            "https://jsonfeed.org/version/"):
+        return ParsedFeed("json", [], "JSON without a jsonfeed.org version")
+    version = "json" + str(data["version"]).rsplit("/", 1)[-1].replace(".", "")
+    entries = []
+    for item in data.get("items") or []:
+        if not isinstance(item, dict):
+            continue
+        link = item.get("url") or item.get("external_url")
+        if not isinstance(link, str) or not link:
+            continue
+        people = item.get("authors") or ([item["author"]] if item.get("author") else [])
+        authors = [p["name"] for p in people if isinstance(p, dict) and p.get("name")]
+        summary = item.get("summary") or item.get("content_text")
+        entries.append(FeedEntry(
+            url=urljoin(url, link.strip()), title=item.get("title"),
+            published_at=_json_date(item.get("date_published")),
+            updated_at=_json_date(item.get("date_modified")), authors=authors,
+            summary=str(summary)[:2000] if summary else None,
+            language=item.get("language") or data.get("language")))
+    return ParsedFeed(version, entries)
+
+
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
     """Entries with a link from ``body``; never raises on a malformed feed."""
+    head = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if "json" in (content_type or "").lower() or head == b"{":
+        return parse_json_feed(body, url)
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False)
     problem = None
-    if parsed.get("bozo"):
-        error = parsed.get("bozo_exception")
+    error = parsed.get("bozo_exception")
+    if parsed.get("bozo") and not isinstance(error, feedparser.NonXMLContentType):
         problem = f"{type(error).__name__}: {error}"[:500]
     language = (parsed.get("feed") or {}).get("language")
     entries = []

@@ -43,6 +43,8 @@ class StorePipeline:
             report.count(item["source"], f"failed:{error.code}")
             context.record_failure(item["url"], item["source"], item["fetch_id"], "failed",
                                    str(error))
+            # the page is what it is: do not fetch it again until its entry changes
+            context.seen.mark([url, *item["keys"]], item["source"], None, item["signature"])
             return item
         except Exception as error:  # noqa: BLE001 - one bad page never stops the crawl
             log.exception("processing %s failed", item["url"])

@@ -38,7 +38,7 @@ def run_crawl(settings: Settings, sources: list[Source],
     """Crawl ``sources`` once; returns the report. Twisted allows one such call per process."""
     context = CrawlContext.create(settings, sources)
     register_sources(context.store, sources)
-    process = CrawlerProcess(scrapy_settings(context), install_root_handler=False)
+    process = CrawlerProcess(scrapy_settings(context))
     crawler = process.create_crawler(SourcesSpider)
     if on_progress:
         def tick(*_args: object, **_kwargs: object) -> None:

@@ -19,7 +19,7 @@ def scrapy_settings(context: CrawlContext) -> ScrapySettings:
         "ROBOTSTXT_OBEY": settings.crawl_obey_robots,
         "ROBOTSTXT_PARSER": "scrapy.robotstxt.ProtegoRobotParser",
         "AUTOTHROTTLE_ENABLED": polite,
-        "AUTOTHROTTLE_START_DELAY": 2.0,
+        "AUTOTHROTTLE_START_DELAY": settings.crawl_autothrottle_start,
         "AUTOTHROTTLE_MAX_DELAY": 60.0,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
         "CONCURRENT_REQUESTS": settings.crawl_concurrency,
@@ -40,11 +40,14 @@ def scrapy_settings(context: CrawlContext) -> ScrapySettings:
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "LOG_ENABLED": True,
+        "LOG_INSTALL_ROOT_HANDLER": False,  # our CLI's handler (rich, on stderr) shows them
         "DOWNLOADER_MIDDLEWARES": {
             "crawlers.middlewares.LoopbackGuardMiddleware": 40,
             "crawlers.middlewares.ConditionalGetMiddleware": 640,
             "crawlers.middlewares.EvidenceMiddleware": 650,
         },
+        "EXTENSIONS": {"scrapy.extensions.throttle.AutoThrottle": None,
+                       "crawlers.throttle.SourceThrottle": 0},
         "ITEM_PIPELINES": {"crawlers.pipelines.StorePipeline": 300},
         "SPIDER_MIDDLEWARES": {},
     }

@@ -19,6 +19,10 @@ from pipeline.outlets import host_id, load_outlets, outlet_for_url
 from pipeline.pdf import extract_pdf
 from pipeline.store import Store
 
+# Declared types that are never an article, whatever the bytes look like.
+_NOT_ARTICLES = ("image/", "audio/", "video/", "font/", "application/zip",
+                 "application/vnd.", "application/javascript", "text/css")
+
 
 @dataclass
 class Hints:
@@ -48,8 +52,10 @@ class Processor:
 
     def extract(self, raw: bytes, url: str | None, content_type: str | None = None) -> Document:
         """A Document from raw bytes, or PipelineError saying why not."""
-        kind = sniff(raw)
         declared = (content_type or "").split(";")[0].strip().lower()
+        if declared.startswith(_NOT_ARTICLES):
+            raise PipelineError("not_article", content_type=declared)
+        kind = sniff(raw)
         if kind == "empty":
             raise PipelineError("empty")
         if kind == "pdf":

@@ -17,7 +17,7 @@ from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
 from crawlers.context import CONTEXT_SETTING, CrawlContext
-from crawlers.failures import ROBOTS, classify
+from crawlers.failures import ROBOTS, classify, is_permanent
 from crawlers.feeds import parse_feed
 from crawlers.sitemaps import decompress, parse_sitemap
 from crawlers.sources import Source
@@ -165,6 +165,10 @@ class SourcesSpider(scrapy.Spider):
         outcome = "skipped" if code == ROBOTS else "failed"
         self.context.record_failure(request.url, source_id, request.meta.get("fetch_id"),
                                     outcome, f"{code}: {detail}")
+        if request.meta.get("role") == "article" and is_permanent(code):
+            # not asked again until its feed or sitemap entry changes
+            self.context.seen.mark(request.meta.get("keys", []), source_id, None,
+                                   request.meta.get("signature"))
 
     def _note_problem(self, response: Response, code: str, detail: str, fatal: bool) -> None:
         """A feed or sitemap that is broken (fatal) or was read despite errors (not fatal)."""

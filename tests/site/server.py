@@ -102,7 +102,7 @@ class FixtureSite:
     @property
     def twice_slug(self) -> str:
         """The news article whose page repeats its text twice."""
-        return self.section("news")[1].slug
+        return self.section("news")[-1].slug
 
     @property
     def gbk_slug(self) -> str:
@@ -218,7 +218,7 @@ class FixtureSite:
         canonical = self.base + article.path
         if article.slug == self.gbk_slug:
             html = pages.page(self.base, article, canonical, charset_declared=False)
-            return 200, {"Content-Type": "text/html"}, html.encode("gbk")
+            return 200, {"Content-Type": "text/html"}, html.encode("gbk", "xmlcharrefreplace")
         repeat = 2 if article.slug == self.twice_slug else 1
         return self._html(pages.page(self.base, article, canonical, repeat=repeat))
 
