@@ -5,12 +5,15 @@ from __future__ import annotations
 import calendar
 import json
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import feedparser
 
+# feedparser warns on every entry about its updated/published fallback; we read both ourselves
+warnings.filterwarnings("ignore", category=DeprecationWarning, module="feedparser")
 # feedparser must never fetch anything itself: we hand it bytes Scrapy downloaded.
 feedparser.RESOLVE_RELATIVE_URIS = False
 feedparser.SANITIZE_HTML = True

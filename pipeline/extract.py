@@ -33,6 +33,25 @@ def sniff(raw: bytes) -> str:
     return "html"
 
 
+def collapse_repeats(text: str, min_chars: int = 40) -> str:
+    """Drop paragraphs that already appeared earlier in the same page.
+
+    Some CMSs render an article twice (an AMP block, a print block, a teaser that is the
+    whole story); the story should be stored once. Short lines (headings, bylines) may
+    legitimately repeat and are kept.
+    """
+    seen: set[str] = set()
+    kept = []
+    for line in text.splitlines():
+        key = " ".join(line.split()).lower()
+        if len(key) >= min_chars:
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def _published(date: str | None) -> datetime | None:
     if not date:
         return None
@@ -52,7 +71,7 @@ def extract_html(raw: bytes, url: str | None = None, min_chars: int = 150) -> Do
         raise PipelineError("parse_failed", error=f"{type(error).__name__}: {error}") from error
     if result is None or not (result.text or "").strip():
         raise PipelineError("no_text")
-    text = result.text.strip()
+    text = collapse_repeats(result.text.strip())
     if len(text) < min_chars:
         raise PipelineError("too_short", chars=len(text), minimum=min_chars)
     declared = declared_language(raw)
