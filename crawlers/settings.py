@@ -29,7 +29,8 @@ def scrapy_settings(context: CrawlContext) -> ScrapySettings:
         # each with the delay and concurrency its sources.yaml entry asks for.
         "DOWNLOAD_SLOTS": {s.id: {"concurrency": s.politeness.concurrency if polite
                                   else settings.crawl_concurrency,
-                                  "delay": s.politeness.delay if polite else 0.0}
+                                  "delay": s.politeness.delay if polite else 0.0,
+                                  "jitter": 0.0}  # the asked-for delay is a floor, not a mean
                            for s in context.sources},
         "DOWNLOAD_TIMEOUT": settings.crawl_timeout,
         "DOWNLOAD_MAXSIZE": settings.crawl_max_bytes,

@@ -39,6 +39,7 @@ class Logged:
     status: int
     user_agent: str
     conditional: bool
+    at: float  # time.monotonic() when the request arrived
 
 
 class FixtureSite:
@@ -255,6 +256,7 @@ class FixtureSite:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                arrived = time.monotonic()
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 path = urlsplit(self.path).path
                 try:
@@ -264,7 +266,7 @@ class FixtureSite:
                 with site._lock:
                     site.log.append(Logged("GET", self.path, status,
                                            headers.get("user-agent", ""),
-                                           "if-none-match" in headers))
+                                           "if-none-match" in headers, arrived))
                 try:
                     self.send_response(status)
                     for key, value in out.items():
