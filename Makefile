@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint eval bench es-install clean
+.PHONY: install run test lint eval bench demo es-install clean
 
 install: $(STAMP) es-install
 
@@ -26,10 +26,16 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
+# Offline demo: serve the fixture website on loopback, crawl it, search it (data in var/demo).
+demo: install
+	$(BIN)/python -m tests.site.demo
+
 # Throughput with in-run baselines; BENCH_DOCS=300 for a quick look.
 BENCH_DOCS ?= 3000
+BENCH_PAGES ?= 5000
 bench: $(STAMP)
 	$(BIN)/python -m bench.bench_pipeline --docs $(BENCH_DOCS)
+	$(BIN)/python -m bench.bench_crawl --pages $(BENCH_PAGES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import signal
@@ -278,8 +279,8 @@ def _print_results(result: dict) -> None:
     for hit in result["hits"]:
         text = escape(hit["title"] or hit["url"])
         for fragment in hit["highlights"][:2]:
-            text += "\n… " + escape(fragment).replace("&lt;mark&gt;", "[bold yellow]").replace(
-                "&lt;/mark&gt;", "[/]")
+            text += "\n… " + escape(html.unescape(fragment)).replace(
+                "<mark>", "[bold yellow]").replace("</mark>", "[/]")
         text += f"\n[dim]{escape(hit['url'])}[/]"
         table.add_row((hit["published_at"] or "")[:10], hit["outlet"] or "", text)
     out.print(table)

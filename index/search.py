@@ -110,7 +110,9 @@ def _shape(response: dict) -> dict:
             "published_at": source.get("published_at"), "cluster_id": source.get("cluster_id"),
             "copies": copies.get("value", 1) if copies else 1,
             "score": hit.get("_score"),
-            "highlights": highlight.get("title", []) + highlight.get("text", []),
+            # adjacent marks (CJK text is matched character by character) read as one
+            "highlights": [h.replace("</mark><mark>", "") for h in
+                           highlight.get("title", []) + highlight.get("text", [])],
             "wages": source.get("wages", []), "companies": source.get("companies", []),
             "places": source.get("places", []),
         })

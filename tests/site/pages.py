@@ -103,7 +103,7 @@ def page(base: str, article: Article, canonical: str | None = None, repeat: int 
 {paragraphs}
     </article>
     <aside class="related"><h2>{'相关阅读' if zh else 'Related'}</h2>
-      <ul><li><a href="/{article.section}/">{'更多' if zh else 'More from'} {escape(SECTIONS[article.section])}</a></li></ul>
+      <ul><li><a href="/{article.section}/">{'更多' if zh else 'More from'} {escape(SECTIONS.get(article.section, article.section))}</a></li></ul>
     </aside>
   </main>
   <footer>© 2025 Loopback Ledger · <a href="/about.html">About</a> · <a href="/privacy.html">Privacy</a></footer>
