@@ -84,6 +84,7 @@ class Settings:
     crawl_timeout: float = 30.0
     crawl_retries: int = 1
     crawl_max_bytes: int = 20_000_000  # larger responses (after decompression) are refused
+    crawl_extract_workers: int = max(1, (os.cpu_count() or 2) - 1)  # 0: extract in-process
     crawl_loopback_only: bool = False  # tests and the demo: refuse every non-loopback host
 
     # Evidence archive

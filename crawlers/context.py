@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -30,6 +31,11 @@ class CrawlReport:
     skipped_robots: int = 0
     failed: Counter = field(default_factory=Counter)  # reason code -> count
     per_source: dict[str, Counter] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+    seconds: float | None = None  # how long the crawl itself took
+
+    def finished(self) -> None:
+        self.seconds = round(time.monotonic() - self.started, 3)
 
     def count(self, source_id: str | None, what: str, n: int = 1) -> None:
         self.per_source.setdefault(source_id or "-", Counter())[what] += n
@@ -39,6 +45,7 @@ class CrawlReport:
                 "updated": self.updated, "unchanged": self.unchanged,
                 "not_modified": self.not_modified, "skipped_seen": self.skipped_seen,
                 "skipped_robots": self.skipped_robots, "failed": dict(self.failed),
+                "seconds": self.seconds,
                 "per_source": {k: dict(v) for k, v in self.per_source.items()}}
 
 

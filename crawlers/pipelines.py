@@ -2,29 +2,53 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
 from scrapy.crawler import Crawler
 
 from crawlers.context import CrawlContext
 from crawlers.middlewares import _context
 from crawlers.urls import canonical_url, declared_canonical, same_site
+from pipeline.document import Document
 from pipeline.errors import PipelineError
+from pipeline.process import extract_document
 
 log = logging.getLogger(__name__)
 
 
 class StorePipeline:
-    """Extract, store (new / updated / unchanged) and mark the URL seen; failures recorded."""
+    """Extract, store (new / updated / unchanged) and mark the URL seen; failures recorded.
+
+    Extraction is CPU work; with ``crawl_extract_workers`` > 0 it runs in worker processes
+    while this process keeps downloading and storing (the store stays single-writer here).
+    """
 
     def __init__(self, context: CrawlContext) -> None:
         self.context = context
+        workers = context.settings.crawl_extract_workers
+        self.pool = ProcessPoolExecutor(workers, mp_context=get_context("forkserver")
+                                        ) if workers > 0 else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(_context(crawler))
 
-    def process_item(self, item: dict) -> dict:
+    def close_spider(self) -> None:
+        if self.pool:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    async def _extract(self, body: bytes, url: str, content_type: str) -> Document:
+        min_chars = self.context.settings.min_text_chars
+        if self.pool is None:
+            return extract_document(body, url, content_type, min_chars)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, extract_document, body, url, content_type,
+                                          min_chars)
+
+    async def process_item(self, item: dict) -> dict:
         context = self.context
         report = context.report
         source = context.source(item["source"])
@@ -33,7 +57,7 @@ class StorePipeline:
         if declared and source and same_site(declared, source.hosts | {_host(url)}):
             url = declared  # rel=canonical / og:url: AMP and alternate URLs fold into one
         try:
-            doc = context.processor.extract(item["body"], url, item["content_type"])
+            doc = await self._extract(item["body"], url, item["content_type"])
             doc.url = url
             kept = context.processor.keep(doc, item["fetch_id"], outlet=item["source"],
                                           kind=source.kind if source else None,

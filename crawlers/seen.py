@@ -13,8 +13,10 @@ from pipeline.store import Store, now
 class SeenStore:
     """Asks and records which canonical URLs were fetched, and what their entry said then."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, batch: int = 200) -> None:
         self.store = store
+        self.batch = batch
+        self._pending: dict[str, tuple[str | None, str | None, str | None]] = {}
         self._cache: dict[str, str | None] = {}
         with store.session() as session:
             for url, signature in session.execute(select(SeenUrl.url, SeenUrl.signature)):
@@ -29,18 +31,29 @@ class SeenStore:
 
     def mark(self, urls: list[str], source_id: str | None, article_id: str | None,
              signature: str | None) -> None:
+        """Remember ``urls`` as fetched; written in batches (a lost batch only costs a
+        refetch that finds the text unchanged)."""
+        for url in dict.fromkeys(urls):
+            self._cache[url] = signature
+            self._pending[url] = (source_id, article_id, signature)
+        if len(self._pending) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
         stamp = now()
         with self.store.session() as session:
-            for url in dict.fromkeys(urls):
-                row = session.get(SeenUrl, url)
+            existing = {row.url: row for row in session.scalars(
+                select(SeenUrl).where(SeenUrl.url.in_(list(self._pending))))}
+            for url, (source_id, article_id, signature) in self._pending.items():
+                row = existing.get(url)
                 if row is None:
                     row = SeenUrl(url=url, first_seen_at=stamp)
                     session.add(row)
-                row.source_id = source_id
-                row.article_id = article_id
-                row.signature = signature
+                row.source_id, row.article_id, row.signature = source_id, article_id, signature
                 row.last_fetched_at = stamp
-                self._cache[url] = signature
+        self._pending.clear()
 
 
 class Validators:

@@ -11,6 +11,14 @@ class PipelineError(Exception):
         self.details = details
         super().__init__(f"{code}: {MESSAGES[code].format(**details)}")
 
+    def __reduce__(self) -> tuple:
+        """Survive pickling, so extraction can run in a worker process."""
+        return (_rebuild, (self.code, self.details))
+
+
+def _rebuild(code: str, details: dict) -> PipelineError:
+    return PipelineError(code, **details)
+
 
 MESSAGES: dict[str, str] = {
     "unreadable": "cannot read the file ({error})",

@@ -42,6 +42,28 @@ class Kept:
     cluster_id: str | None
 
 
+def extract_document(raw: bytes, url: str | None, content_type: str | None,
+                     min_chars: int) -> Document:
+    """Bytes to Document by what they are (HTML, PDF); a plain function so that a worker
+    process can run it."""
+    declared = (content_type or "").split(";")[0].strip().lower()
+    if declared.startswith(_NOT_ARTICLES):
+        raise PipelineError("not_article", content_type=declared)
+    kind = sniff(raw)
+    if kind == "empty":
+        raise PipelineError("empty")
+    if kind == "pdf":
+        return extract_pdf(raw, url=url, min_chars=min_chars)
+    if kind in {"binary", "gzip"}:
+        raise PipelineError("binary", hint=f"sniffed as {kind}")
+    if declared and not (declared.startswith("text/") or "html" in declared
+                         or "xml" in declared or declared == "application/octet-stream"):
+        raise PipelineError("not_article", content_type=declared)
+    if kind != "html":
+        raise PipelineError("unsupported", kind=kind.upper())
+    return extract_html(raw, url=url, min_chars=min_chars)
+
+
 class Processor:
     """Extraction and storage shared by ``ingest`` and the crawler's item pipeline."""
 
@@ -52,22 +74,7 @@ class Processor:
 
     def extract(self, raw: bytes, url: str | None, content_type: str | None = None) -> Document:
         """A Document from raw bytes, or PipelineError saying why not."""
-        declared = (content_type or "").split(";")[0].strip().lower()
-        if declared.startswith(_NOT_ARTICLES):
-            raise PipelineError("not_article", content_type=declared)
-        kind = sniff(raw)
-        if kind == "empty":
-            raise PipelineError("empty")
-        if kind == "pdf":
-            return extract_pdf(raw, url=url, min_chars=self.settings.min_text_chars)
-        if kind in {"binary", "gzip"}:
-            raise PipelineError("binary", hint=f"sniffed as {kind}")
-        if declared and not (declared.startswith("text/") or "html" in declared
-                             or "xml" in declared or declared == "application/octet-stream"):
-            raise PipelineError("not_article", content_type=declared)
-        if kind != "html":
-            raise PipelineError("unsupported", kind=kind.upper())
-        return extract_html(raw, url=url, min_chars=self.settings.min_text_chars)
+        return extract_document(raw, url, content_type, self.settings.min_text_chars)
 
     def keep(self, doc: Document, fetch_id: int | None, outlet: str | None = None,
              kind: str | None = None, hints: Hints | None = None) -> Kept:

@@ -41,6 +41,8 @@ class SourcesSpider(scrapy.Spider):
         return spider
 
     def closed_ok(self, spider: scrapy.Spider, reason: str) -> None:
+        self.context.seen.flush()
+        self.context.report.finished()
         if reason == "finished":
             self.context.validators.flush()
 
