@@ -14,7 +14,6 @@ from config import Settings
 from pipeline.document import Document
 from pipeline.errors import PipelineError
 from pipeline.extract import extract_html, sniff
-from pipeline.models import Fetch
 from pipeline.outlets import host_id, load_outlets, outlet_for_url
 from pipeline.pdf import extract_pdf
 from pipeline.store import Store
@@ -88,10 +87,7 @@ class Processor:
             doc.authors = doc.authors or hints.authors
             doc.description = doc.description or hints.summary
         with self.store.session() as session:
-            fetch = session.get(Fetch, fetch_id) if fetch_id is not None else None
-            if fetch is not None and doc.fetched_at is None:
-                doc.fetched_at = fetch.fetched_at
-            article, outcome = self.store.save_document(session, doc, fetch)
-            if fetch is not None:
-                fetch.outcome = outcome
+            article, outcome = self.store.save_document(session, doc, fetch_id)
+            if fetch_id is not None:
+                self.store.set_fetch_outcome(session, fetch_id, outcome)
             return Kept(outcome, article.id, article.cluster_id)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import create_engine, event, func, or_, select
+from sqlalchemy import create_engine, event, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -46,6 +46,7 @@ class Store:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         Base.metadata.create_all(self.engine)
+        self._known_sources: set[str] = set()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
@@ -60,9 +61,12 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------
     def ensure_source(self, session: Session, source_id: str, name: str | None = None) -> None:
+        if source_id in self._known_sources:
+            return
         if session.get(Source, source_id) is None:
             session.add(Source(id=source_id, name=name or source_id))
             session.flush()
+        self._known_sources.add(source_id)
 
     def record_fetch(self, session: Session, **fields) -> Fetch:
         fetch = Fetch(fetched_at=fields.pop("fetched_at", None) or now(), **fields)
@@ -70,8 +74,20 @@ class Store:
         session.flush()
         return fetch
 
+    def add_fetch(self, session: Session, **fields) -> int:
+        """Insert a fetch row without the ORM's bookkeeping (one per crawled response)."""
+        fields.setdefault("fetched_at", now())
+        return session.execute(insert(Fetch).values(**fields).returning(Fetch.id)).scalar_one()
+
+    def set_fetch_outcome(self, session: Session, fetch_id: int, outcome: str,
+                          error: str | None = None) -> None:
+        values: dict = {"outcome": outcome}
+        if error is not None:
+            values["error"] = error[:2000]
+        session.execute(update(Fetch).where(Fetch.id == fetch_id).values(**values))
+
     def save_document(self, session: Session, doc: Document,
-                      fetch: Fetch | None) -> tuple[Article, str]:
+                      fetch_id: int | None) -> tuple[Article, str]:
         """Store ``doc`` as a new article, a new version, or nothing new.
 
         Returns the article and the outcome: ``new``, ``updated`` or ``unchanged``.
@@ -101,7 +117,7 @@ class Store:
         article.index_state = "pending"
         article.index_error = None
         article.versions.append(ArticleVersion(
-            version=number, fetch=fetch, created_at=stamp, text_hash=doc.text_hash,
+            version=number, fetch_id=fetch_id, created_at=stamp, text_hash=doc.text_hash,
             title=doc.title, text=doc.text, description=doc.description, authors=doc.authors,
             site_name=doc.site_name, published_at=doc.published_at, language=doc.language,
             declared_language=doc.declared_language))
