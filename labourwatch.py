@@ -243,6 +243,8 @@ def search(
     until: Annotated[str | None, typer.Option(help="Published on or before YYYY-MM-DD")] = None,
     wage_min: Annotated[float | None, typer.Option(help="Hourly USD at least")] = None,
     wage_max: Annotated[float | None, typer.Option(help="Hourly USD at most")] = None,
+    off_topic: Annotated[bool, typer.Option("--off-topic", help="Include stories judged off "
+                                            "the AI-labour beat")] = False,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
     sort: Annotated[str, typer.Option(help="relevance or date")] = "relevance",
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -257,7 +259,7 @@ def search(
                                 companies=_csv(company), countries=_csv(country),
                                 since=date.fromisoformat(since) if since else None,
                                 until=date.fromisoformat(until) if until else None,
-                                wage_min=wage_min, wage_max=wage_max)
+                                wage_min=wage_min, wage_max=wage_max, off_topic=off_topic)
     except ValueError as error:
         raise _fail(f"bad date: {error}", 2) from error
     if sort not in {"relevance", "date"}:

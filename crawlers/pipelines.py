@@ -61,7 +61,8 @@ class StorePipeline:
             doc.url = url
             kept = context.processor.keep(doc, item["fetch_id"], outlet=item["source"],
                                           kind=source.kind if source else None,
-                                          hints=item["hints"])
+                                          hints=item["hints"],
+                                          topic_filter=bool(source and source.filter == "topic"))
         except PipelineError as error:
             report.failed[error.code] += 1
             report.count(item["source"], f"failed:{error.code}")

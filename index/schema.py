@@ -80,6 +80,12 @@ def setup(es: Elasticsearch, settings: Settings) -> str:
     return index
 
 
+def outdated(es: Elasticsearch, settings: Settings, index: str) -> bool:
+    """True when ``index`` was made from an older template (a mapping change since)."""
+    mapping = es.indices.get_mapping(index=index)[index]["mappings"]
+    return int(mapping.get("_meta", {}).get("schema_version", 0)) < schema_version(settings)
+
+
 def new_version(es: Elasticsearch, settings: Settings) -> str:
     """Create a fresh concrete index (from the current template) not yet behind any alias."""
     names = IndexNames(settings.index_prefix)

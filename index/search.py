@@ -32,9 +32,10 @@ class SearchFilters:
     until: date | None = None
     wage_min: float | None = None
     wage_max: float | None = None
+    off_topic: bool = False  # include stories the relevance scorer judged off the beat
 
     def clauses(self) -> list[dict]:
-        found: list[dict] = []
+        found: list[dict] = [] if self.off_topic else [{"term": {"on_topic": True}}]
         for values, name in ((self.outlets, "outlet"), (self.languages, "language"),
                              (self.companies, "companies"),
                              (self.countries, "countries")):

@@ -50,6 +50,8 @@ def to_index_doc(article: Article) -> dict:
         "indexed_at": _iso(datetime.now(UTC)),
         "version": version.version,
         "cluster_id": article.cluster_id or article.id,
+        "on_topic": article.on_topic,
+        "relevance": article.relevance,
         "companies": [c["id"] for c in nlp.get("companies", [])],
         "countries": sorted({p["country_code"] for p in nlp.get("places", [])
                              if p.get("country_code")}),
@@ -104,7 +106,11 @@ def catch_up(store: Store, es: Elasticsearch, settings: Settings,
     with store.session() as session:
         articles = store.unindexed(session)
     try:
-        schema.setup(es, settings)
+        current = schema.setup(es, settings)
+        if schema.outdated(es, settings, current):
+            log.warning("index %s predates the current mapping; rebuilding it from the store",
+                        current)
+            return reindex(store, es, settings, progress)
     except Exception as error:  # noqa: BLE001 - an outage must not lose what is stored
         reason = f"Elasticsearch unavailable: {type(error).__name__}: {error}"[:1000]
         failed = {a.id: reason for a in articles}

@@ -38,6 +38,9 @@ class Document:
     outlet: str | None = None
     kind: str = "news"
     fetched_at: datetime | None = None
+    relevance: float | None = None
+    relevance_terms: dict[str, int] = field(default_factory=dict)
+    on_topic: bool = True
 
     @property
     def id(self) -> str:

@@ -77,6 +77,10 @@ class Article(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     cluster_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    # relevance to the beat (pipeline/relevance.py); off-topic stories are kept, flagged
+    relevance: Mapped[float | None] = mapped_column()
+    relevance_terms: Mapped[dict | None] = mapped_column(JSON)
+    on_topic: Mapped[bool] = mapped_column(default=True, index=True)
     index_state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     indexed_version: Mapped[int | None] = mapped_column(Integer)
     index_error: Mapped[str | None] = mapped_column(Text)

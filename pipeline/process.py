@@ -16,6 +16,7 @@ from pipeline.errors import PipelineError
 from pipeline.extract import extract_html, sniff
 from pipeline.outlets import host_id, load_outlets, outlet_for_url
 from pipeline.pdf import extract_pdf
+from pipeline.relevance import load_scorer
 from pipeline.store import Store
 
 # Declared types that are never an article, whatever the bytes look like.
@@ -70,14 +71,20 @@ class Processor:
         self.settings = settings
         self.store = store
         self.outlets = load_outlets(settings.config_file("gazetteer/outlets.yaml"))
+        self.scorer = load_scorer(settings.config_file("relevance.yaml"))
 
     def extract(self, raw: bytes, url: str | None, content_type: str | None = None) -> Document:
         """A Document from raw bytes, or PipelineError saying why not."""
         return extract_document(raw, url, content_type, self.settings.min_text_chars)
 
     def keep(self, doc: Document, fetch_id: int | None, outlet: str | None = None,
-             kind: str | None = None, hints: Hints | None = None) -> Kept:
-        """Store ``doc``; the fetch row (if any) learns the outcome."""
+             kind: str | None = None, hints: Hints | None = None,
+             topic_filter: bool = False) -> Kept:
+        """Store ``doc``; the fetch row (if any) learns the outcome.
+
+        With ``topic_filter`` (a source with ``filter: topic``) the relevance scorer decides
+        whether the story is on topic; otherwise every story is, and is still scored.
+        """
         known = self.outlets.get(outlet) if outlet else outlet_for_url(doc.url, self.outlets)
         doc.outlet = outlet or (known.id if known else None) or host_id(doc.url)
         doc.kind = kind or (known.kind if known else doc.kind)
@@ -86,6 +93,9 @@ class Processor:
             doc.published_at = doc.published_at or hints.published_at
             doc.authors = doc.authors or hints.authors
             doc.description = doc.description or hints.summary
+        relevance = self.scorer.score(doc.text, doc.title)
+        doc.relevance, doc.relevance_terms = relevance.score, relevance.terms
+        doc.on_topic = relevance.on_topic or not topic_filter
         with self.store.session() as session:
             article, outcome = self.store.save_document(session, doc, fetch_id)
             if fetch_id is not None:

@@ -112,6 +112,9 @@ class Store:
         article.title = doc.title
         article.language = doc.language
         article.published_at = doc.published_at
+        article.relevance = doc.relevance
+        article.relevance_terms = doc.relevance_terms
+        article.on_topic = doc.on_topic
         article.updated_at = stamp
         article.current_version = number
         article.index_state = "pending"

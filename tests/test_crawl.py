@@ -185,6 +185,21 @@ def test_every_response_is_in_the_warc_archive(first, crawl_settings):
     assert len(fetches) == first["summary"]["fetched"]
 
 
+def test_topic_filter_keeps_general_news_out_of_default_search(site, first, crawl_settings):
+    from index.search import SearchFilters
+
+    mirrored = [row for url, row in stored(crawl_settings).items()
+                if "/mirror/" in url and row.outlet == "site-mirror"]  # a `filter: topic` source
+    assert mirrored and not any(row.on_topic for row in mirrored)  # kept, flagged
+    es = make_client(crawl_settings)
+    only_mirror = SearchFilters(outlets=["site-mirror"])
+    assert search(es, crawl_settings, '"loopback mirror"', only_mirror)["total"] == 0
+    found = search(es, crawl_settings, '"loopback mirror"',
+                   SearchFilters(outlets=["site-mirror"], off_topic=True))
+    assert found["total"] == len(mirrored)
+    es.close()
+
+
 def test_crawled_coverage_is_searchable_in_both_languages(site, first, crawl_settings):
     es = make_client(crawl_settings)
     english = site.section("tech")[0]

@@ -73,3 +73,16 @@ def test_reindex_builds_a_new_index_and_moves_the_aliases(settings, es, ground_t
     assert set(es.indices.get_alias(name=names.write_alias)) == after
     assert not es.indices.exists(index=list(before))  # the old one is gone
     assert es.count(index=names.read_alias)["count"] == 3
+
+
+def test_an_index_from_an_older_mapping_is_rebuilt_from_the_store(settings, es, ground_truth):
+    ids = sorted(i for i in ground_truth if i[0] in "01234567")[35:37]
+    run_cli(settings, "ingest", *[str(benchmark_page(i)) for i in ids])
+    names = IndexNames(settings.index_prefix)
+    [old] = es.indices.get_alias(name=names.read_alias)
+    es.indices.put_mapping(index=old, meta={"schema_version": 1})  # as an older release left it
+    done = run_cli(settings, "ingest", str(benchmark_page(ids[0])))  # any run catches up
+    assert done.returncode == 0, done.stderr
+    [new] = es.indices.get_alias(name=names.read_alias)
+    assert new != old and not es.indices.exists(index=old)
+    assert es.count(index=names.read_alias)["count"] == 2

@@ -52,6 +52,8 @@ class FixtureSite:
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
+        # a crawler that hangs up on a slow or huge page is expected, not worth a traceback
+        self.server.handle_error = lambda request, client_address: None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
