@@ -51,6 +51,7 @@ def to_index_doc(article: Article) -> dict:
         "version": version.version,
         "cluster_id": article.cluster_id or article.id,
         "on_topic": article.on_topic,
+        "canonical": article.canonical,
         "relevance": article.relevance,
         "companies": [c["id"] for c in nlp.get("companies", [])],
         "countries": sorted({p["country_code"] for p in nlp.get("places", [])

@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -81,6 +82,10 @@ class Article(Base):
     relevance: Mapped[float | None] = mapped_column()
     relevance_terms: Mapped[dict | None] = mapped_column(JSON)
     on_topic: Mapped[bool] = mapped_column(default=True, index=True)
+    # syndication (pipeline/dedup.py): text hash and MinHash of the current version
+    text_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    canonical: Mapped[bool] = mapped_column(default=True)
     index_state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     indexed_version: Mapped[int | None] = mapped_column(Integer)
     index_error: Mapped[str | None] = mapped_column(Text)

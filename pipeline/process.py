@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from config import Settings
+from pipeline.dedup import Deduper
 from pipeline.document import Document
 from pipeline.errors import PipelineError
 from pipeline.extract import extract_html, sniff
@@ -72,6 +73,7 @@ class Processor:
         self.store = store
         self.outlets = load_outlets(settings.config_file("gazetteer/outlets.yaml"))
         self.scorer = load_scorer(settings.config_file("relevance.yaml"))
+        self.deduper = Deduper()
 
     def extract(self, raw: bytes, url: str | None, content_type: str | None = None) -> Document:
         """A Document from raw bytes, or PipelineError saying why not."""
@@ -98,6 +100,8 @@ class Processor:
         doc.on_topic = relevance.on_topic or not topic_filter
         with self.store.session() as session:
             article, outcome = self.store.save_document(session, doc, fetch_id)
+            if outcome != "unchanged":
+                self.deduper.assign(session, article, doc.text)
             if fetch_id is not None:
                 self.store.set_fetch_outcome(session, fetch_id, outcome)
             return Kept(outcome, article.id, article.cluster_id)

@@ -115,6 +115,7 @@ class Store:
         article.relevance = doc.relevance
         article.relevance_terms = doc.relevance_terms
         article.on_topic = doc.on_topic
+        article.text_hash = doc.text_hash
         article.updated_at = stamp
         article.current_version = number
         article.index_state = "pending"

@@ -246,3 +246,31 @@ def test_status_shows_per_source_health(first, crawl_settings):
     assert health["site-tech"]["state"] == "ok"
     assert health["site-news"]["state"] == "degraded" and health["site-news"]["last_error"]
     assert SHARED_FEEDS.exists()
+
+
+SYNDICATED = ("remotasks-abruptly-exits-kenya-leaving-annotators-unpaid",
+              "kenyan-taskers-stranded-as-scale-owned-platform-pulls-out")
+REWRITE = ("remotasks-workers-in-philippines-say-pay-was-withheld",
+           "scale-ai-taskers-in-mindanao-describe-vanishing-payouts")
+CONFLICT_ZH = ("hebei-baoding-annotation-base-average-wage",
+               "baoding-annotation-industry-draws-graduates-home")
+
+
+def test_syndicated_copies_cluster_and_search_shows_one_story(site, first, crawl_settings):
+    articles = stored(crawl_settings)
+    row = {slug: articles[site.base + site.by_slug(slug).path]
+           for slug in SYNDICATED + REWRITE + CONFLICT_ZH}
+    original, copy = (row[s] for s in SYNDICATED)
+    assert original.cluster_id == copy.cluster_id  # a wire reprint under a new headline
+    assert original.canonical and not copy.canonical  # the earlier one is the story
+    for a, b in (REWRITE, CONFLICT_ZH):  # same facts, other words: separate stories
+        assert row[a].cluster_id != row[b].cluster_id
+    clusters = Counter(a.cluster_id for a in articles.values())
+    assert sum(n - 1 for n in clusters.values()) == 1  # the one syndicated pair, nothing else
+
+    es = make_client(crawl_settings)
+    phrase = '"' + " ".join(site.by_slug(SYNDICATED[0]).body[1].split()[:8]) + '"'
+    result = search(es, crawl_settings, phrase)
+    assert result["total"] == 1 and result["documents"] == 2
+    assert result["hits"][0]["copies"] == 2
+    es.close()

