@@ -26,6 +26,10 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
+# Quality on the shared real data, beside the reference tools (floors: bench/eval_floors.yaml).
+eval: $(STAMP)
+	$(BIN)/python -m bench.eval
+
 # Offline demo: serve the fixture website on loopback, crawl it, search it (data in var/demo).
 demo: install
 	$(BIN)/python -m tests.site.demo
