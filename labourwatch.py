@@ -8,7 +8,7 @@ import logging
 import signal
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -308,6 +308,35 @@ def reindex(ctx: typer.Context) -> None:
               + (f"; {len(report.failed)} failed" if report.failed else ""))
     if report.failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def reprocess(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option(help="Only captures fetched on or after "
+                                                   "YYYY-MM-DD")] = None,
+) -> None:
+    """Re-extract every stored story from its archived capture; changed text becomes a version."""
+    from index.sync import catch_up
+    from pipeline.reprocess import reprocess as run_reprocess
+    from pipeline.store import Store
+
+    settings = _settings(ctx)
+    try:
+        start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+    except ValueError as error:
+        raise _fail(f"bad date: {error}", 2) from error
+    store = Store.from_settings(settings)
+    with _progress() as progress:
+        task = progress.add_task("reprocessing", total=None)
+        counts = run_reprocess(settings, store, start, lambda: progress.advance(task))
+    err.print("reprocessed: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+              if counts else "nothing to reprocess")
+    try:
+        report = catch_up(store, connect(settings), settings)
+        err.print(f"indexed {report.indexed}")
+    except Exception as error:  # noqa: BLE001 - stored; indexed on the next run
+        err.print(f"[yellow]warning:[/] not indexed now ({escape(str(error)[:200])})")
 
 
 @app.command()

@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 
 from crawlers.context import CrawlContext
 from crawlers.middlewares import _context
-from crawlers.urls import canonical_url, declared_canonical, same_site
+from crawlers.urls import canonical_url, story_url
 from pipeline.document import Document
 from pipeline.errors import PipelineError
 from pipeline.process import extract_document
@@ -52,10 +52,7 @@ class StorePipeline:
         context = self.context
         report = context.report
         source = context.source(item["source"])
-        url = canonical_url(item["url"])
-        declared = declared_canonical(item["body"], item["url"])
-        if declared and source and same_site(declared, source.hosts | {_host(url)}):
-            url = declared  # rel=canonical / og:url: AMP and alternate URLs fold into one
+        url = story_url(item["body"], item["url"], source.hosts if source else set())
         try:
             doc = await self._extract(item["body"], url, item["content_type"])
             doc.url = url
@@ -83,8 +80,3 @@ class StorePipeline:
                           kept.article_id, item["signature"])
         return item
 
-
-def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    return (urlsplit(url).hostname or "").lower()

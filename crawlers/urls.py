@@ -68,6 +68,17 @@ def declared_canonical(body: bytes, base_url: str) -> str | None:
     return None
 
 
+def story_url(body: bytes, fetched_url: str, hosts: set[str]) -> str:
+    """The URL a fetched page is stored under: its own canonical link when that stays on the
+    source's hosts (AMP and alternate URLs fold into one story), else the fetched URL."""
+    url = canonical_url(fetched_url)
+    declared = declared_canonical(body, fetched_url)
+    host = (urlsplit(url).hostname or "").lower()
+    if declared and same_site(declared, hosts | {host}):
+        return declared
+    return url
+
+
 def same_site(url: str, hosts: set[str]) -> bool:
     host = (urlsplit(url).hostname or "").lower()
     return any(host == h or host.endswith("." + h) for h in hosts)

@@ -81,7 +81,7 @@ class Processor:
 
     def keep(self, doc: Document, fetch_id: int | None, outlet: str | None = None,
              kind: str | None = None, hints: Hints | None = None,
-             topic_filter: bool = False) -> Kept:
+             topic_filter: bool = False, update_fetch: bool = True) -> Kept:
         """Store ``doc``; the fetch row (if any) learns the outcome.
 
         With ``topic_filter`` (a source with ``filter: topic``) the relevance scorer decides
@@ -102,6 +102,6 @@ class Processor:
             article, outcome = self.store.save_document(session, doc, fetch_id)
             if outcome != "unchanged":
                 self.deduper.assign(session, article, doc.text)
-            if fetch_id is not None:
+            if fetch_id is not None and update_fetch:
                 self.store.set_fetch_outcome(session, fetch_id, outcome)
             return Kept(outcome, article.id, article.cluster_id)

@@ -274,3 +274,15 @@ def test_syndicated_copies_cluster_and_search_shows_one_story(site, first, crawl
     assert result["total"] == 1 and result["documents"] == 2
     assert result["hits"][0]["copies"] == 2
     es.close()
+
+
+def test_reprocess_rebuilds_from_the_archive_without_inventing_versions(first, crawl_settings):
+    before = {url: len(row.versions) for url, row in stored(crawl_settings).items()}
+    done = run_cli(crawl_settings, "reprocess", **CRAWL_ENV)
+    assert done.returncode == 0, done.stderr
+    counts = dict(part.rsplit(" ", 1) for part in
+                  " ".join(done.stderr.split()).split("reprocessed: ")[1].split(" indexed")[0]
+                  .split(", "))
+    assert int(counts["unchanged"]) == len(before)  # every capture read back, same text
+    assert "new" not in counts and "updated" not in counts
+    assert {url: len(row.versions) for url, row in stored(crawl_settings).items()} == before

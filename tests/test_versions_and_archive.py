@@ -86,3 +86,16 @@ def test_an_index_from_an_older_mapping_is_rebuilt_from_the_store(settings, es, 
     [new] = es.indices.get_alias(name=names.read_alias)
     assert new != old and not es.indices.exists(index=old)
     assert es.count(index=names.read_alias)["count"] == 2
+
+
+def test_reprocess_retries_captures_that_failed_extraction(settings, es, ground_truth) -> None:
+    page = sorted(i for i in ground_truth if i[0] in "01234567")[38]
+    strict = run_cli(settings, "ingest", str(benchmark_page(page)), "--url", URL,
+                     LABOURWATCH_MIN_TEXT_CHARS="1000000")
+    assert strict.returncode == 1 and "too_short" in strict.stderr  # refused, but archived
+    assert Store.from_settings(settings).counts()["articles"] == 0
+    done = run_cli(settings, "reprocess")  # with the default minimum, it is an article
+    assert done.returncode == 0, done.stderr
+    assert "new 1" in done.stderr
+    hits = search(es, settings, "*")["hits"]
+    assert [h["url"] for h in hits] == [URL]
