@@ -44,6 +44,7 @@ def to_index_doc(article: Article) -> dict:
         "outlet": article.outlet,
         "site_name": version.site_name,
         "language": version.language,
+        "script": version.script,
         "kind": article.kind,
         "published_at": _iso(version.published_at),
         "fetched_at": _iso(fetch.fetched_at if fetch else version.created_at),

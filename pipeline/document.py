@@ -22,6 +22,21 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()
 
 
+def fold_chinese(doc: Document) -> Document:
+    """Traditional Chinese is searched and analysed as Simplified; the original is kept."""
+    from pipeline.language import fold_traditional
+
+    if doc.language != "zh":
+        return doc
+    folded, traditional = fold_traditional(doc.text)
+    doc.script = "Hant" if traditional else "Hans"
+    if traditional:
+        doc.text_original, doc.text = doc.text, folded
+        if doc.title:
+            doc.title = fold_traditional(doc.title)[0]
+    return doc
+
+
 @dataclass
 class Document:
     """One extracted article or report, before it is stored."""
@@ -38,6 +53,8 @@ class Document:
     outlet: str | None = None
     kind: str = "news"
     fetched_at: datetime | None = None
+    text_original: str | None = None  # as written, when ``text`` was folded (Traditional)
+    script: str | None = None  # Hans / Hant for Chinese
     relevance: float | None = None
     relevance_terms: dict[str, int] = field(default_factory=dict)
     on_topic: bool = True

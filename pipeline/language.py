@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 import py3langid
+from opencc import OpenCC
 
 _LANG_ATTR = re.compile(rb"<html[^>]*?\slang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)",
                         re.IGNORECASE)
@@ -16,6 +17,24 @@ def declared_language(raw: bytes) -> str | None:
     """The ``<html lang>`` value, e.g. ``zh-CN``, if the page states one."""
     match = _LANG_ATTR.search(raw[:20000])
     return match.group(1).decode("ascii").replace("_", "-") if match else None
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
+
+
+def fold_traditional(text: str) -> tuple[str, bool]:
+    """Simplified-script text, and whether the input was in Traditional script.
+
+    Search and NLP work on Simplified; the caller keeps the original. A text counts as
+    Traditional when folding changes at least 3% of its Han characters (a Simplified text
+    changes almost none: a few variant forms at most).
+    """
+    folded = _t2s().convert(text)
+    han = len(_HAN.findall(text))
+    changed = sum(a != b for a, b in zip(text, folded, strict=False))
+    return folded, bool(han) and changed / han >= 0.03
 
 
 @lru_cache(maxsize=1)

@@ -107,7 +107,9 @@ class ArticleVersion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     text_hash: Mapped[str] = mapped_column(String(64), index=True)
     title: Mapped[str | None] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # Simplified when the page was Traditional
+    text_original: Mapped[str | None] = mapped_column(Text)  # as written, when folded
+    script: Mapped[str | None] = mapped_column(String(8))
     description: Mapped[str | None] = mapped_column(Text)
     authors: Mapped[list | None] = mapped_column(JSON)
     site_name: Mapped[str | None] = mapped_column(String(200))

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from config import Settings
 from pipeline.dedup import Deduper
-from pipeline.document import Document
+from pipeline.document import Document, fold_chinese
 from pipeline.errors import PipelineError
 from pipeline.extract import extract_html, sniff
 from pipeline.outlets import host_id, load_outlets, outlet_for_url
@@ -54,7 +54,7 @@ def extract_document(raw: bytes, url: str | None, content_type: str | None,
     if kind == "empty":
         raise PipelineError("empty")
     if kind == "pdf":
-        return extract_pdf(raw, url=url, min_chars=min_chars)
+        return fold_chinese(extract_pdf(raw, url=url, min_chars=min_chars))
     if kind in {"binary", "gzip"}:
         raise PipelineError("binary", hint=f"sniffed as {kind}")
     if declared and not (declared.startswith("text/") or "html" in declared
@@ -62,7 +62,7 @@ def extract_document(raw: bytes, url: str | None, content_type: str | None,
         raise PipelineError("not_article", content_type=declared)
     if kind != "html":
         raise PipelineError("unsupported", kind=kind.upper())
-    return extract_html(raw, url=url, min_chars=min_chars)
+    return fold_chinese(extract_html(raw, url=url, min_chars=min_chars))
 
 
 class Processor:

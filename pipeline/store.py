@@ -122,7 +122,8 @@ class Store:
         article.index_error = None
         article.versions.append(ArticleVersion(
             version=number, fetch_id=fetch_id, created_at=stamp, text_hash=doc.text_hash,
-            title=doc.title, text=doc.text, description=doc.description, authors=doc.authors,
+            title=doc.title, text=doc.text, text_original=doc.text_original, script=doc.script,
+            description=doc.description, authors=doc.authors,
             site_name=doc.site_name, published_at=doc.published_at, language=doc.language,
             declared_language=doc.declared_language))
         session.flush()
