@@ -340,6 +340,42 @@ def reprocess(
 
 
 @app.command()
+def versions(
+    ctx: typer.Context,
+    article: Annotated[str, typer.Argument(help="Article URL or id")],
+    show_diff: Annotated[bool, typer.Option("--diff", help="Show what changed")] = False,
+    old: Annotated[int | None, typer.Option("--from", help="Older version (default: the "
+                                                          "one before --to)")] = None,
+    new: Annotated[int | None, typer.Option("--to", help="Newer version (default: latest)")
+                   ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The versions of a story, with the archived capture of each, and what changed."""
+    from pipeline.store import Store
+    from pipeline.versions import describe, diff, find_article
+
+    found = find_article(Store.from_settings(_settings(ctx)), article)
+    if found is None:
+        raise _fail(f"no stored article with URL or id {article!r}")
+    if as_json:
+        print(json.dumps({"id": found.id, "url": found.url, "versions": describe(found)},
+                         ensure_ascii=False, indent=1))
+        return
+    table = Table(title=found.url)
+    for column in ("version", "stored", "fetched", "chars", "title"):
+        table.add_column(column)
+    for row in describe(found):
+        table.add_row(str(row["version"]), row["created_at"][:19], (row["fetched_at"] or "")[:19],
+                      str(row["chars"]), escape(row["title"] or ""))
+    out.print(table)
+    if show_diff and len(found.versions) > 1:
+        try:
+            print(diff(found, old, new))
+        except KeyError as error:
+            raise _fail(str(error.args[0]), 2) from error
+
+
+@app.command()
 def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """What the store holds and how the index stands."""
     from pipeline.store import Store

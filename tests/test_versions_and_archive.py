@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import select
@@ -42,6 +43,15 @@ def test_changed_text_is_a_new_version_and_unchanged_is_not(settings, es, ground
         assert [v.version for v in article.versions] == [1, 2]
         assert marker not in article.versions[0].text and marker in article.versions[1].text
         assert article.indexed_version == 2
+    shown = run_cli(settings, "versions", URL, "--diff")
+    assert shown.returncode == 0, shown.stderr
+    added = [line for line in shown.stdout.splitlines() if line.startswith("+") and
+             not line.startswith("+++")]
+    assert len(added) == 1 and marker in added[0]  # exactly the edit, nothing else
+    assert "version 1" in shown.stdout and "version 2" in shown.stdout
+    listed = json.loads(run_cli(settings, "versions", URL, "--json").stdout)
+    assert [v["version"] for v in listed["versions"]] == [1, 2]
+    assert all(v["archived"]["digest"].startswith("sha1:") for v in listed["versions"])
     hits = search(es, settings, "zanzibarine")["hits"]
     assert [h["url"] for h in hits] == [URL]  # the index holds the current version, once
     assert es.count(index=IndexNames(settings.index_prefix).read_alias)["count"] == 1
