@@ -16,7 +16,7 @@ from crawlers.context import CONTEXT_SETTING, CrawlContext
 _DROP_HEADERS = {b"transfer-encoding", b"connection", b"keep-alive"}
 
 
-def _context(crawler: Crawler) -> CrawlContext:
+def crawl_context(crawler: Crawler) -> CrawlContext:
     context = crawler.settings.get(CONTEXT_SETTING)
     if context is None:
         raise NotConfigured("no labourwatch crawl context in the settings")
@@ -44,7 +44,7 @@ class EvidenceMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> EvidenceMiddleware:
-        return cls(_context(crawler))
+        return cls(crawl_context(crawler))
 
     def process_response(self, request: Request, response: Response) -> Response:
         context = self.context
@@ -88,7 +88,7 @@ class ConditionalGetMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
-        return cls(_context(crawler))
+        return cls(crawl_context(crawler))
 
     def process_request(self, request: Request) -> None:
         if not request.meta.get("conditional"):
@@ -118,7 +118,7 @@ class LoopbackGuardMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LoopbackGuardMiddleware:
-        return cls(_context(crawler).settings.crawl_loopback_only)
+        return cls(crawl_context(crawler).settings.crawl_loopback_only)
 
     def process_request(self, request: Request) -> None:
         host = urlsplit(request.url).hostname or ""

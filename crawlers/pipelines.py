@@ -10,7 +10,7 @@ from multiprocessing import get_context
 from scrapy.crawler import Crawler
 
 from crawlers.context import CrawlContext
-from crawlers.middlewares import _context
+from crawlers.middlewares import crawl_context
 from crawlers.urls import canonical_url, story_url
 from pipeline.document import Document
 from pipeline.errors import PipelineError
@@ -34,7 +34,7 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(_context(crawler))
+        return cls(crawl_context(crawler))
 
     def close_spider(self) -> None:
         if self.pool:

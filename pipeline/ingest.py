@@ -50,6 +50,10 @@ class IngestResult:
         }
 
 
+def _content_type(raw: bytes) -> str:
+    return "application/pdf" if raw.lstrip()[:5] == b"%PDF-" else "text/html"
+
+
 def expand(paths: Iterable[Path]) -> Iterator[Path]:
     """Files as given, and the HTML and PDF files under any folder given (sorted, recursive)."""
     for path in paths:
@@ -81,33 +85,21 @@ class Ingestor:
         ref = None
         try:
             raw = self._read(path)
-            kind = "application/pdf" if raw.startswith(b"%PDF") else "text/html"
-            ref = self.archive.write_resource(uri, raw, kind, now())
+            ref = self.archive.write_resource(uri, raw, _content_type(raw), now())
             doc = self.processor.extract(raw, url)
-            return self._store(path, doc, raw, ref, outlet)
+            doc.url = doc.url or uri
+            doc.fetched_at = ref.fetched_at
+            fetch_id = self._record(doc.url, raw, ref, "pending")
+            kept = self.processor.keep(doc, fetch_id, outlet=outlet)
+            return IngestResult(path, kept.outcome, document=doc, cluster_id=kept.cluster_id)
         except PipelineError as error:
-            self._record_failure(uri, raw, ref, str(error))
+            self._record(uri, raw, ref, "failed", str(error))
             return IngestResult(path, "failed", error=str(error))
         except Exception as error:  # noqa: BLE001 - one bad file never stops the others
             log.debug("unexpected failure on %s", path, exc_info=True)
             reason = f"internal: {type(error).__name__}: {error}"[:1000]
-            self._record_failure(uri, raw, ref, reason)
+            self._record(uri, raw, ref, "failed", reason)
             return IngestResult(path, "failed", error=reason)
-
-    def _store(self, path: Path, doc: Document, raw: bytes, ref: WarcRef,
-               outlet: str | None) -> IngestResult:
-        if not doc.url:
-            doc.url = path.resolve().as_uri()
-        doc.fetched_at = ref.fetched_at
-        with self.store.session() as session:
-            fetch = self.store.record_fetch(
-                session, url=doc.url, method="ingest", fetched_at=ref.fetched_at,
-                content_type="application/pdf" if doc.kind == "report" else "text/html",
-                size=len(raw), warc_file=ref.file, warc_offset=ref.offset,
-                warc_length=ref.length, payload_digest=ref.digest, outcome="pending")
-            fetch_id = fetch.id
-        kept = self.processor.keep(doc, fetch_id, outlet=outlet)
-        return IngestResult(path, kept.outcome, document=doc, cluster_id=kept.cluster_id)
 
     def _read(self, path: Path) -> bytes:
         try:
@@ -119,16 +111,19 @@ class Ingestor:
             raise PipelineError("unreadable", error=f"{type(error).__name__}: "
                                 f"{error.strerror or error}") from error
 
-    def _record_failure(self, uri: str, raw: bytes | None, ref: WarcRef | None,
-                        reason: str) -> None:
-        log.info("%s: %s", uri, reason)
+    def _record(self, uri: str, raw: bytes | None, ref: WarcRef | None, outcome: str,
+                error: str | None = None) -> int:
+        """The fetch row of one input, pointing at its WARC record when it was archived."""
+        if error:
+            log.info("%s: %s", uri, error)
         with self.store.session() as session:
-            self.store.record_fetch(
+            return self.store.add_fetch(
                 session, url=uri, method="ingest", fetched_at=ref.fetched_at if ref else now(),
+                content_type=_content_type(raw) if raw else None,
                 size=len(raw) if raw is not None else None,
                 warc_file=ref.file if ref else None, warc_offset=ref.offset if ref else None,
                 warc_length=ref.length if ref else None,
-                payload_digest=ref.digest if ref else None, outcome="failed", error=reason)
+                payload_digest=ref.digest if ref else None, outcome=outcome, error=error)
 
     def ingest(self, paths: Iterable[Path], es: Elasticsearch | None, outlet: str | None = None,
                url: str | None = None, progress: Callable[[IngestResult], None] | None = None
