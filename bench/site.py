@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from functools import lru_cache
 
 from tests.site import pages
@@ -18,11 +19,15 @@ class BulkSite(FixtureSite):
         self._page = lru_cache(maxsize=None)(self._render)
 
     def _render(self, number: int) -> bytes:
+        """A distinct story: eight paragraphs drawn from the English fixture articles, so
+        pages share sentences (as a beat's coverage does) without being copies."""
         template = self.articles[number % len(self.articles)]
+        chooser = random.Random(number)
+        pool = [p for a in self.articles if a.lang == "en" for p in a.body]
         article = dataclasses.replace(
-            template, slug=f"story-{number}", section="p",
+            template, slug=f"story-{number}", section="p", lang="en",
             title=f"{template.title} (part {number})",
-            body=[f"Dispatch number {number} from our labour desk."] + template.body)
+            body=[f"Dispatch number {number} from our labour desk."] + chooser.sample(pool, 8))
         return pages.page(self.base, article).encode("utf-8")
 
     def route(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:

@@ -28,6 +28,7 @@ class StorePipeline:
 
     def __init__(self, context: CrawlContext) -> None:
         self.context = context
+        self.scorer_file = context.settings.config_file("relevance.yaml")
         workers = context.settings.crawl_extract_workers
         self.pool = ProcessPoolExecutor(workers, mp_context=get_context("forkserver")
                                         ) if workers > 0 else None
@@ -43,10 +44,10 @@ class StorePipeline:
     async def _extract(self, body: bytes, url: str, content_type: str) -> Document:
         min_chars = self.context.settings.min_text_chars
         if self.pool is None:
-            return extract_document(body, url, content_type, min_chars)
+            return extract_document(body, url, content_type, min_chars, self.scorer_file)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, extract_document, body, url, content_type,
-                                          min_chars)
+                                          min_chars, self.scorer_file)
 
     async def process_item(self, item: dict) -> dict:
         context = self.context

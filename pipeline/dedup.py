@@ -40,6 +40,11 @@ def signature(text: str, language: str | None) -> MinHash:
     return minhash
 
 
+def signature_bytes(text: str, language: str | None) -> bytes:
+    """The signature as stored (and as it crosses from a worker process)."""
+    return signature(text, language).hashvalues.astype(np.uint32).tobytes()
+
+
 def _from_bytes(raw: bytes) -> MinHash:
     return MinHash(num_perm=NUM_PERM, scheme=SCHEME,
                    hashvalues=np.frombuffer(raw, dtype=np.uint32).astype(np.uint64))
@@ -66,13 +71,13 @@ class Deduper:
         self.hashes[article_id] = minhash
         self.lsh.insert(article_id, minhash)
 
-    def assign(self, session: Session, article: Article, text: str) -> list[Article]:
-        """Put ``article`` (its current text) in a cluster; returns the cluster's members
-        whose canonical flag changed, which the index must learn about."""
+    def assign(self, session: Session, article: Article, signature: bytes) -> list[Article]:
+        """Put ``article`` (the signature of its current text) in a cluster; returns the
+        cluster's members whose canonical flag changed, which the index must learn about."""
         if not self._loaded:
             self._load(session)
-        minhash = signature(text, article.language)
-        article.minhash = minhash.hashvalues.astype(np.uint32).tobytes()
+        minhash = _from_bytes(signature)
+        article.minhash = signature
         cluster = self._match(session, article, minhash)
         self._insert(article.id, minhash)
         article.cluster_id = cluster or article.id

@@ -57,7 +57,9 @@ class Document:
     script: str | None = None  # Hans / Hant for Chinese
     relevance: float | None = None
     relevance_terms: dict[str, int] = field(default_factory=dict)
-    on_topic: bool = True
+    beat: bool | None = None  # the relevance scorer's verdict; None until scored
+    on_topic: bool = True  # what search uses: the verdict, unless the source takes all
+    signature: bytes | None = None  # MinHash of the text, for syndication clusters
 
     @property
     def id(self) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from config import Settings
-from pipeline.dedup import Deduper
+from pipeline.dedup import Deduper, signature_bytes
 from pipeline.document import Document, fold_chinese
 from pipeline.errors import PipelineError
 from pipeline.extract import extract_html, sniff
@@ -43,10 +44,25 @@ class Kept:
     cluster_id: str | None
 
 
+def analyse(doc: Document, scorer_file: Path) -> Document:
+    """The CPU work after extraction: relevance and the MinHash signature."""
+    relevance = load_scorer(scorer_file).score(doc.text, doc.title)
+    doc.relevance, doc.relevance_terms, doc.beat = (relevance.score, relevance.terms,
+                                                    relevance.on_topic)
+    doc.signature = signature_bytes(doc.text, doc.language)
+    return doc
+
+
 def extract_document(raw: bytes, url: str | None, content_type: str | None,
-                     min_chars: int) -> Document:
-    """Bytes to Document by what they are (HTML, PDF); a plain function so that a worker
-    process can run it."""
+                     min_chars: int, scorer_file: Path | None = None) -> Document:
+    """Bytes to Document by what they are (HTML, PDF), analysed when ``scorer_file`` is given;
+    a plain function so that a worker process can run it."""
+    doc = _extract(raw, url, content_type, min_chars)
+    return analyse(doc, scorer_file) if scorer_file else doc
+
+
+def _extract(raw: bytes, url: str | None, content_type: str | None, min_chars: int
+             ) -> Document:
     declared = (content_type or "").split(";")[0].strip().lower()
     if declared.startswith(_NOT_ARTICLES):
         raise PipelineError("not_article", content_type=declared)
@@ -72,7 +88,7 @@ class Processor:
         self.settings = settings
         self.store = store
         self.outlets = load_outlets(settings.config_file("gazetteer/outlets.yaml"))
-        self.scorer = load_scorer(settings.config_file("relevance.yaml"))
+        self.scorer_file = settings.config_file("relevance.yaml")
         self.deduper = Deduper()
 
     def extract(self, raw: bytes, url: str | None, content_type: str | None = None) -> Document:
@@ -95,13 +111,13 @@ class Processor:
             doc.published_at = doc.published_at or hints.published_at
             doc.authors = doc.authors or hints.authors
             doc.description = doc.description or hints.summary
-        relevance = self.scorer.score(doc.text, doc.title)
-        doc.relevance, doc.relevance_terms = relevance.score, relevance.terms
-        doc.on_topic = relevance.on_topic or not topic_filter
+        if doc.beat is None or doc.signature is None:
+            analyse(doc, self.scorer_file)
+        doc.on_topic = bool(doc.beat) or not topic_filter
         with self.store.session() as session:
             article, outcome = self.store.save_document(session, doc, fetch_id)
             if outcome != "unchanged":
-                self.deduper.assign(session, article, doc.text)
+                self.deduper.assign(session, article, doc.signature)
             if fetch_id is not None and update_fetch:
                 self.store.set_fetch_outcome(session, fetch_id, outcome)
             return Kept(outcome, article.id, article.cluster_id)

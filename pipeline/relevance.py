@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_SEPARATORS = re.compile(r"[\s-]+")
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,11 @@ class Scorer:
         total = 0.0
         matched: dict[str, int] = {}
         core = False
+        # a substring test in C first: most terms are absent from any one text
+        present = _SEPARATORS.sub(" ", f"{title or ''} {text}".lower())
         for term, group, weight, pattern in self.patterns:
+            if _SEPARATORS.sub(" ", term.lower()) not in present:
+                continue
             count = len(pattern.findall(text)) + 2 * len(pattern.findall(title or ""))
             if count:
                 matched[term] = count
