@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -109,6 +110,85 @@ def date_scores(find: Callable[[bytes, str], str | None]) -> dict[str, dict[str,
     return scores
 
 
+REWRITES = Path(__file__).resolve().parent / "dedup_rewrites.yaml"
+FIXTURE_PAIRS = {  # from tests/site/articles.yaml: (original, other, same story?)
+    ("remotasks-abruptly-exits-kenya-leaving-annotators-unpaid",
+     "kenyan-taskers-stranded-as-scale-owned-platform-pulls-out"): True,
+    ("remotasks-workers-in-philippines-say-pay-was-withheld",
+     "scale-ai-taskers-in-mindanao-describe-vanishing-payouts"): False,
+    ("hebei-baoding-annotation-base-average-wage",
+     "baoding-annotation-industry-draws-graduates-home"): False,
+}
+
+
+def syndicated(title: str, paragraphs: list[str], lang: str, seed: int) -> str:
+    """A wire reprint as outlets publish them: new headline, credit line, a paragraph cut,
+    typographic quotes, a promo at the end."""
+    chooser = random.Random(seed)
+    body = list(paragraphs)
+    if len(body) > 4:
+        del body[chooser.randrange(len(body) // 2, len(body))]
+    body = [p.replace("“", '"').replace("”", '"').replace("’", "'") for p in body]
+    if lang == "zh":
+        credit, promo = "本文转载自合作媒体，经授权发布。", "更多报道请关注我们的公众号。"
+        headline = "【转载】" + title
+    else:
+        credit = "This story was first published by a partner outlet and is republished here."
+        promo = "Sign up for our newsletter to get the week's labour stories."
+        headline = title.upper() if chooser.random() < 0.5 else "Wire: " + title
+    return "\n".join([headline, credit, *body, promo])
+
+
+def dedup_pairs() -> list[tuple[str, str, str, bool]]:
+    """(text a, text b, language, same story?) for every labelled pair."""
+    import yaml
+
+    articles = {a["slug"]: a for a in yaml.safe_load(
+        (Path(__file__).resolve().parent.parent / "tests" / "site" / "articles.yaml")
+        .read_text(encoding="utf-8"))}
+
+    def text(article: dict) -> str:
+        return "\n".join([article["title"], *article["body"]])
+
+    pairs = [(text(articles[a]), text(articles[b]), articles[a]["lang"], same)
+             for (a, b), same in FIXTURE_PAIRS.items()]
+    for seed, article in enumerate(articles.values()):  # reprints: the same story
+        pairs.append((text(article), syndicated(article["title"], article["body"],
+                                                article["lang"], seed), article["lang"], True))
+    truth = json.loads((BENCHMARK / "ground-truth.json").read_text(encoding="utf-8"))
+    real = [v["articleBody"] for _, v in sorted(truth.items()) if len(v["articleBody"]) > 1500]
+    for seed, body in enumerate(real[:40]):  # real English news, reprinted
+        paragraphs = [p for p in body.split("\n") if p.strip()]
+        pairs.append((body, syndicated("Reprint", paragraphs, "en", seed), "en", True))
+    if REWRITES.exists():  # same facts, other words: separate stories
+        for rewrite in yaml.safe_load(REWRITES.read_text(encoding="utf-8")):
+            original = articles[rewrite["of"]]
+            pairs.append((text(original), "\n".join([rewrite["title"], *rewrite["body"]]),
+                          rewrite["lang"], False))
+    chooser = random.Random(7)  # unrelated stories on the same beat
+    slugs = sorted(articles)
+    for _ in range(60):
+        a, b = chooser.sample(slugs, 2)
+        if {a, b} not in [set(p) for p in FIXTURE_PAIRS]:
+            pairs.append((text(articles[a]), text(articles[b]), articles[a]["lang"], False))
+    return pairs
+
+
+def dedup_scores() -> dict[str, float]:
+    """Pairwise precision and recall of the syndication decision on the labelled pairs."""
+    from pipeline.dedup import same_story
+
+    tp = fp = fn = 0
+    pairs = dedup_pairs()
+    for a, b, lang, same in pairs:
+        predicted = same_story(a, b, lang)
+        tp += predicted and same
+        fp += predicted and not same
+        fn += same and not predicted
+    return {"pairs": len(pairs), "positives": sum(p[3] for p in pairs),
+            "precision": tp / max(1, tp + fp), "recall": tp / max(1, tp + fn)}
+
+
 def main() -> None:
     console = Console()
     table = Table(title="text extraction (article-extraction-benchmark metric)")
@@ -127,6 +207,10 @@ def main() -> None:
         for set_name, s in date_scores(find).items():
             table.add_row(name, set_name, str(s["pages"]), f"{s['accuracy']:.3f}")
     console.print(table)
+    scores = dedup_scores()
+    console.print(f"syndication (dedup), {scores['pairs']} labelled pairs "
+                  f"({scores['positives']} copies): precision {scores['precision']:.3f}, "
+                  f"recall {scores['recall']:.3f}")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,11 @@ def signature_bytes(text: str, language: str | None) -> bytes:
     return signature(text, language).hashvalues.astype(np.uint32).tobytes()
 
 
+def same_story(a: str, b: str, language: str | None, threshold: float = THRESHOLD) -> bool:
+    """The clustering decision for two texts, as the Deduper makes it (for evaluation)."""
+    return signature(a, language).jaccard(signature(b, language)) >= threshold
+
+
 def _from_bytes(raw: bytes) -> MinHash:
     return MinHash(num_perm=NUM_PERM, scheme=SCHEME,
                    hashvalues=np.frombuffer(raw, dtype=np.uint32).astype(np.uint64))

@@ -18,3 +18,12 @@ def test_publication_dates_stay_above_their_floors() -> None:
     for name, scores in date_scores(ours_date).items():
         assert scores["pages"] >= 190
         assert scores["accuracy"] >= FLOOR["date_accuracy"][name], name
+
+
+def test_syndication_decisions_stay_above_their_floors() -> None:
+    from bench.eval import dedup_scores
+
+    scores = dedup_scores()
+    assert scores["positives"] >= 60 and scores["pairs"] - scores["positives"] >= 60
+    assert scores["precision"] >= FLOOR["dedup_precision"]
+    assert scores["recall"] >= FLOOR["dedup_recall"]
