@@ -9,7 +9,6 @@ The earliest published copy is the cluster's canonical story.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -105,21 +104,29 @@ class Deduper:
         return session.scalar(select(Article.cluster_id).where(Article.id == best)) or best
 
     def _elect(self, session: Session, article: Article) -> list[Article]:
-        """The earliest published member is canonical (unknown dates count as latest)."""
+        """The earliest published member is canonical (unknown dates count as latest).
+
+        Only the cluster's current canonical story is compared with the newcomer, so a
+        large cluster costs no more than a small one.
+        """
         session.flush()
-        members: Iterable[Article] = session.scalars(
-            select(Article).where(Article.cluster_id == article.cluster_id))
-        ordered = sorted(members, key=lambda a: (a.published_at is None,
-                                                 _naive(a.published_at), _naive(a.first_seen_at)))
-        changed = []
-        for position, member in enumerate(ordered):
-            canonical = position == 0
-            if member.canonical != canonical:
-                member.canonical = canonical
-                if member.id != article.id:
-                    member.index_state = "pending"
-                    changed.append(member)
-        return changed
+        current = session.scalar(select(Article).where(
+            Article.cluster_id == article.cluster_id, Article.canonical.is_(True),
+            Article.id != article.id).limit(1))
+        if current is None or _order(article) < _order(current):
+            article.canonical = True
+            if current is not None:
+                current.canonical = False
+                current.index_state = "pending"
+                return [current]
+            return []
+        article.canonical = False
+        return []
+
+
+def _order(article: Article) -> tuple:
+    return (article.published_at is None, _naive(article.published_at),
+            _naive(article.first_seen_at))
 
 
 def _naive(value):  # type: ignore[no-untyped-def]
