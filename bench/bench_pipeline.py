@@ -23,10 +23,8 @@ from rich.progress import Progress
 from rich.table import Table
 
 from config import load_settings
-from crawlers.warc import WarcArchive
 from pipeline.extract import extract_html
 from pipeline.ingest import Ingestor
-from pipeline.store import Store
 
 PAGES = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / \
     "article-extraction-benchmark" / "html"
@@ -58,8 +56,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings({"data_dir": Path(tmp), "es_url": "http://127.0.0.1:1"},
                                  environ={})
-        ingestor = Ingestor(settings, Store.from_settings(settings),
-                            WarcArchive(Path(tmp) / "warc", settings.warc_max_bytes))
+        ingestor = Ingestor.from_settings(settings)
         page_file = Path(tmp) / "page.html"
 
         def end_to_end(key: str, raw: bytes) -> object:

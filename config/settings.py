@@ -89,6 +89,7 @@ class Settings:
 
     # Evidence archive
     warc_max_bytes: int = 256 * 1024 * 1024  # rotate WARC files at this size
+    warc_gzip_level: int = 6  # 1 fastest .. 9 smallest (warcio's own choice, 3× slower)
 
     # Scheduler
     maintenance_minutes: float = 10.0  # index catch-up interval under `labourwatch run`

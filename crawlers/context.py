@@ -65,7 +65,7 @@ class CrawlContext:
                ) -> CrawlContext:
         store = store or Store.from_settings(settings)
         return cls(settings=settings, sources=sources, store=store,
-                   archive=WarcArchive(settings.data_dir / "warc", settings.warc_max_bytes),
+                   archive=WarcArchive.from_settings(settings),
                    processor=Processor(settings, store), seen=SeenStore(store),
                    validators=Validators(store))
 

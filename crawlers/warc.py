@@ -7,6 +7,7 @@ so concurrent crawler processes never write to the same file.
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import time
@@ -17,6 +18,8 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from config import Settings
 
 SOFTWARE = "labourwatch/0.1 (warcio)"
 
@@ -35,11 +38,16 @@ class WarcRef:
 class WarcArchive:
     """Appends records to the current WARC file of this process, rotating by size."""
 
-    def __init__(self, folder: Path, max_bytes: int = 256 * 1024 * 1024) -> None:
+    def __init__(self, folder: Path, max_bytes: int = 256 * 1024 * 1024, level: int = 6) -> None:
         self.folder = folder
         self.max_bytes = max_bytes
+        self.level = level
         self._path: Path | None = None
         self._seq = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WarcArchive:
+        return cls(settings.data_dir / "warc", settings.warc_max_bytes, settings.warc_gzip_level)
 
     def _current(self) -> Path:
         if self._path is None or self._path.stat().st_size >= self.max_bytes:
@@ -72,15 +80,20 @@ class WarcArchive:
                http: StatusAndHeaders | None, fetched_at: datetime | None) -> WarcRef:
         fetched_at = fetched_at or datetime.now(UTC)
         path = self._current()
+        # warcio gzips at level 9, the slowest; one gzip member per record at our level reads
+        # the same (any record can still be read alone from its offset)
+        buffer = io.BytesIO()
+        writer = WARCWriter(buffer, gzip=False)
+        record = writer.create_warc_record(
+            uri, kind, payload=io.BytesIO(payload), http_headers=http,
+            warc_content_type=content_type,
+            warc_headers_dict={"WARC-Date": fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ")})
+        writer.write_record(record)
+        member = gzip.compress(buffer.getvalue(), compresslevel=self.level, mtime=0)
         with path.open("ab") as handle:
             offset = handle.tell()
-            writer = WARCWriter(handle, gzip=True)
-            record = writer.create_warc_record(
-                uri, kind, payload=io.BytesIO(payload), http_headers=http,
-                warc_content_type=content_type,
-                warc_headers_dict={"WARC-Date": fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ")})
-            writer.write_record(record)
-            length = handle.tell() - offset
+            handle.write(member)
+            length = len(member)
         digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
         return WarcRef(path.name, offset, length, digest, fetched_at)
 

@@ -76,7 +76,7 @@ class Ingestor:
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> Ingestor:
         return cls(settings, store or Store.from_settings(settings),
-                   WarcArchive(settings.data_dir / "warc", settings.warc_max_bytes))
+                   WarcArchive.from_settings(settings))
 
     def ingest_file(self, path: Path, outlet: str | None = None, url: str | None = None
                     ) -> IngestResult:
