@@ -84,8 +84,22 @@ class Deduper:
         article.minhash = signature
         cluster = self._match(session, article, minhash)
         self._insert(article.id, minhash)
+        left, was_canonical = article.cluster_id, article.canonical
         article.cluster_id = cluster or article.id
-        return self._elect(session, article)
+        changed = self._elect(session, article)
+        if left and left != article.cluster_id and was_canonical:
+            changed += self._succeed(session, left)  # an edit took the story out
+        return changed
+
+    def _succeed(self, session: Session, cluster_id: str) -> list[Article]:
+        """Give a cluster whose canonical story left it the earliest remaining member."""
+        members = list(session.scalars(select(Article).where(Article.cluster_id == cluster_id)))
+        if not members:
+            return []
+        heir = min(members, key=_order)
+        heir.canonical = True
+        heir.index_state = "pending"
+        return [heir]
 
     def _match(self, session: Session, article: Article, minhash: MinHash) -> str | None:
         exact = session.scalar(select(Article.cluster_id).where(
