@@ -10,7 +10,6 @@ from config import Settings
 from crawlers.seen import SeenStore, Validators
 from crawlers.sources import Source
 from crawlers.warc import WarcArchive
-from pipeline.models import Fetch
 from pipeline.process import Processor
 from pipeline.store import Store
 
@@ -80,11 +79,10 @@ class CrawlContext:
                        outcome: str, reason: str) -> None:
         """Put the reason on the request's fetch row, or add a row if it never got one."""
         with self.store.session() as session:
-            fetch = session.get(Fetch, fetch_id) if fetch_id is not None else None
-            if fetch is None:
-                if source_id:
-                    self.store.ensure_source(session, source_id)
-                fetch = self.store.record_fetch(session, url=url, source_id=source_id,
-                                                method="crawl", outcome=outcome)
-            fetch.outcome = outcome
-            fetch.error = reason[:2000]
+            if fetch_id is not None:
+                self.store.set_fetch_outcome(session, fetch_id, outcome, reason)
+                return
+            if source_id:
+                self.store.ensure_source(session, source_id)
+            self.store.add_fetch(session, url=url, source_id=source_id, method="crawl",
+                                 outcome=outcome, error=reason)

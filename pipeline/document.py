@@ -8,6 +8,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pipeline.language import fold_traditional
+
 _SPACE = re.compile(r"\s+")
 
 
@@ -24,8 +26,6 @@ def text_hash(text: str) -> str:
 
 def fold_chinese(doc: Document) -> Document:
     """Traditional Chinese is searched and analysed as Simplified; the original is kept."""
-    from pipeline.language import fold_traditional
-
     if doc.language != "zh":
         return doc
     folded, traditional = fold_traditional(doc.text)

@@ -34,7 +34,6 @@ class Hints:
     published_at: datetime | None = None
     authors: list[str] = field(default_factory=list)
     summary: str | None = None
-    language: str | None = None
 
 
 @dataclass

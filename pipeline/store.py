@@ -19,6 +19,18 @@ _FULL = (selectinload(Article.versions).selectinload(ArticleVersion.fetch),
          selectinload(Article.versions).selectinload(ArticleVersion.extractions))
 
 
+# Articles whose current version the index does not have.
+_UNINDEXED = or_(Article.index_state != "indexed",
+                 Article.indexed_version != Article.current_version)
+
+
+def _grouped(values: dict[str, object]) -> dict[object, list[str]]:
+    groups: dict[object, list[str]] = {}
+    for key, value in values.items():
+        groups.setdefault(value, []).append(key)
+    return groups
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -68,15 +80,11 @@ class Store:
             session.flush()
         self._known_sources.add(source_id)
 
-    def record_fetch(self, session: Session, **fields) -> Fetch:
-        fetch = Fetch(fetched_at=fields.pop("fetched_at", None) or now(), **fields)
-        session.add(fetch)
-        session.flush()
-        return fetch
-
     def add_fetch(self, session: Session, **fields) -> int:
         """Insert a fetch row without the ORM's bookkeeping (one per crawled response)."""
         fields.setdefault("fetched_at", now())
+        if fields.get("error"):
+            fields["error"] = fields["error"][:2000]
         return session.execute(insert(Fetch).values(**fields).returning(Fetch.id)).scalar_one()
 
     def set_fetch_outcome(self, session: Session, fetch_id: int, outcome: str,
@@ -133,8 +141,7 @@ class Store:
     def unindexed(self, session: Session, limit: int | None = None) -> list[Article]:
         """Articles whose current version Elasticsearch does not have yet."""
         query = (select(Article)
-                 .where(or_(Article.index_state != "indexed",
-                            Article.indexed_version != Article.current_version))
+                 .where(_UNINDEXED)
                  .options(*_FULL)
                  .order_by(Article.updated_at))
         if limit:
@@ -149,19 +156,16 @@ class Store:
         yield from session.scalars(query)
 
     def mark_indexed(self, session: Session, versions: dict[str, int]) -> None:
-        for article_id, version in versions.items():
-            article = session.get(Article, article_id)
-            if article is not None:
-                article.index_state = "indexed"
-                article.indexed_version = version
-                article.index_error = None
+        """One UPDATE per indexed version number, not one per article (a catch-up after an
+        outage marks thousands)."""
+        for version, ids in _grouped(versions).items():
+            session.execute(update(Article).where(Article.id.in_(ids)).values(
+                index_state="indexed", indexed_version=version, index_error=None))
 
     def mark_unindexed(self, session: Session, errors: dict[str, str]) -> None:
-        for article_id, reason in errors.items():
-            article = session.get(Article, article_id)
-            if article is not None:
-                article.index_state = "failed"
-                article.index_error = reason[:2000]
+        for reason, ids in _grouped(errors).items():  # an outage gives them all one reason
+            session.execute(update(Article).where(Article.id.in_(ids)).values(
+                index_state="failed", index_error=reason[:2000]))
 
     def counts(self) -> dict[str, int]:
         with self.session() as session:
@@ -175,7 +179,5 @@ class Store:
                 "failed_fetches": count(select(func.count()).select_from(Fetch)
                                         .where(Fetch.outcome == "failed")),
                 "unindexed": count(select(func.count()).select_from(Article)
-                                   .where(or_(Article.index_state != "indexed",
-                                              Article.indexed_version
-                                              != Article.current_version))),
+                                   .where(_UNINDEXED)),
             }

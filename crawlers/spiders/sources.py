@@ -100,7 +100,7 @@ class SourcesSpider(scrapy.Spider):
             self._note_problem(response, "malformed_feed", feed.problem, fatal=not feed.entries)
         for entry in feed.entries:
             hints = Hints(title=entry.title, published_at=entry.published_at or entry.updated_at,
-                          authors=entry.authors, summary=entry.summary, language=entry.language)
+                          authors=entry.authors, summary=entry.summary)
             request = self._article(entry.url, source, hints, entry.signature)
             if request is not None:
                 yield request
@@ -125,8 +125,7 @@ class SourcesSpider(scrapy.Spider):
                 yield self._request(response.urljoin(entry.url), source, "sitemap",
                                     self.parse_sitemap)
                 continue
-            hints = Hints(title=entry.news_title, published_at=entry.news_published,
-                          language=entry.news_language)
+            hints = Hints(title=entry.news_title, published_at=entry.news_published)
             request = self._article(response.urljoin(entry.url), source, hints, entry.signature)
             if request is not None:
                 yield request
