@@ -76,13 +76,12 @@ class CrawlContext:
         return next((s for s in self.sources if s.id == source_id), None)
 
     def record_failure(self, url: str, source_id: str | None, fetch_id: int | None,
-                       outcome: str, reason: str) -> None:
-        """Put the reason on the request's fetch row, or add a row if it never got one."""
+                       outcome: str, reason: str, fetch_row: dict | None = None) -> None:
+        """Put the reason on the request's fetch row, or add the row: the one the response
+        left unwritten (``fetch_row``, with its WARC record), or a bare one if it had none."""
         with self.store.session() as session:
             if fetch_id is not None:
                 self.store.set_fetch_outcome(session, fetch_id, outcome, reason)
                 return
-            if source_id:
-                self.store.ensure_source(session, source_id)
-            self.store.add_fetch(session, url=url, source_id=source_id, method="crawl",
-                                 outcome=outcome, error=reason)
+            row = {"url": url, "source_id": source_id, "method": "crawl", **(fetch_row or {})}
+            self.store.add_fetch(session, **{**row, "outcome": outcome, "error": reason})

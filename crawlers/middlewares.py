@@ -61,16 +61,18 @@ class EvidenceMiddleware:
         elif response.status >= 400:
             outcome = "failed"
         source_id = source_for(context, request)
-        with context.store.session() as session:
-            if source_id:
-                context.store.ensure_source(session, source_id)
-            request.meta["fetch_id"] = context.store.add_fetch(
-                session, url=response.url, source_id=source_id, method="crawl",
-                fetched_at=ref.fetched_at, status=response.status,
-                content_type=response.headers.get("Content-Type", b"").decode("latin-1")[:200],
-                size=len(response.body), warc_file=ref.file, warc_offset=ref.offset,
-                warc_length=ref.length, payload_digest=ref.digest, outcome=outcome,
-                error=f"HTTP {response.status}" if response.status >= 400 else None)
+        row = {"url": response.url, "source_id": source_id, "method": "crawl",
+               "fetched_at": ref.fetched_at, "status": response.status,
+               "content_type": response.headers.get("Content-Type", b"").decode("latin-1")[:200],
+               "size": len(response.body), "warc_file": ref.file, "warc_offset": ref.offset,
+               "warc_length": ref.length, "payload_digest": ref.digest, "outcome": outcome,
+               "error": f"HTTP {response.status}" if response.status >= 400 else None}
+        if outcome == "pending":
+            # an article's row is written with its document, in one transaction
+            request.meta["fetch_row"] = row
+        else:
+            with context.store.session() as session:
+                request.meta["fetch_id"] = context.store.add_fetch(session, **row)
         context.report.fetched += 1
         context.report.count(source_id, "fetched")
         return response

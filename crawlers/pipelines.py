@@ -60,12 +60,13 @@ class StorePipeline:
             kept = context.processor.keep(doc, item["fetch_id"], outlet=item["source"],
                                           kind=source.kind if source else None,
                                           hints=item["hints"],
-                                          topic_filter=bool(source and source.filter == "topic"))
+                                          topic_filter=bool(source and source.filter == "topic"),
+                                          fetch_row=item["fetch_row"])
         except PipelineError as error:
             report.failed[error.code] += 1
             report.count(item["source"], f"failed:{error.code}")
             context.record_failure(item["url"], item["source"], item["fetch_id"], "failed",
-                                   str(error))
+                                   str(error), item["fetch_row"])
             # the page is what it is: do not fetch it again until its entry changes
             context.seen.mark([url, *item["keys"]], item["source"], None, item["signature"])
             return item
@@ -73,7 +74,8 @@ class StorePipeline:
             log.exception("processing %s failed", item["url"])
             report.failed["internal"] += 1
             context.record_failure(item["url"], item["source"], item["fetch_id"], "failed",
-                                   f"internal: {type(error).__name__}: {error}")
+                                   f"internal: {type(error).__name__}: {error}",
+                                   item["fetch_row"])
             return item
         setattr(report, kept.outcome, getattr(report, kept.outcome) + 1)
         report.count(item["source"], kept.outcome)

@@ -33,8 +33,11 @@ def shingles(text: str, language: str | None, size: int = 5) -> set[str]:
     return {" ".join(words[i:i + size]) for i in range(max(1, len(words) - size + 1))}
 
 
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
+
+
 def signature(text: str, language: str | None) -> MinHash:
-    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
+    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME, permutations=_PERMUTATIONS)
     minhash.update_batch([s.encode("utf-8") for s in shingles(text, language)])
     return minhash
 
@@ -50,7 +53,9 @@ def same_story(a: str, b: str, language: str | None, threshold: float = THRESHOL
 
 
 def _from_bytes(raw: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, scheme=SCHEME,
+    # the permutations are the same for every signature: drawing them again costs more
+    # than the comparison they serve
+    return MinHash(num_perm=NUM_PERM, scheme=SCHEME, permutations=_PERMUTATIONS,
                    hashvalues=np.frombuffer(raw, dtype=np.uint32).astype(np.uint64))
 
 
@@ -93,7 +98,9 @@ class Deduper:
 
     def _succeed(self, session: Session, cluster_id: str) -> list[Article]:
         """Give a cluster whose canonical story left it the earliest remaining member."""
-        members = list(session.scalars(select(Article).where(Article.cluster_id == cluster_id)))
+        # unflushed: the leaver still has the old cluster in the database, not in memory
+        members = [a for a in session.scalars(select(Article).where(
+            Article.cluster_id == cluster_id)) if a.cluster_id == cluster_id]
         if not members:
             return []
         heir = min(members, key=_order)
@@ -123,7 +130,6 @@ class Deduper:
         Only the cluster's current canonical story is compared with the newcomer, so a
         large cluster costs no more than a small one.
         """
-        session.flush()
         current = session.scalar(select(Article).where(
             Article.cluster_id == article.cluster_id, Article.canonical.is_(True),
             Article.id != article.id).limit(1))

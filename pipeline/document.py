@@ -60,6 +60,7 @@ class Document:
     beat: bool | None = None  # the relevance scorer's verdict; None until scored
     on_topic: bool = True  # what search uses: the verdict, unless the source takes all
     signature: bytes | None = None  # MinHash of the text, for syndication clusters
+    _hashed: tuple[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -67,4 +68,7 @@ class Document:
 
     @property
     def text_hash(self) -> str:
-        return text_hash(self.text)
+        """Computed once per text (in the worker that extracted it, during a crawl)."""
+        if self._hashed is None or self._hashed[0] is not self.text:
+            self._hashed = (self.text, text_hash(self.text))
+        return self._hashed[1]

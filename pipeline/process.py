@@ -41,6 +41,7 @@ class Kept:
     outcome: str  # new | updated | unchanged
     article_id: str
     cluster_id: str | None
+    fetch_id: int | None = None
 
 
 def analyse(doc: Document, scorer_file: Path) -> Document:
@@ -49,6 +50,7 @@ def analyse(doc: Document, scorer_file: Path) -> Document:
     doc.relevance, doc.relevance_terms, doc.beat = (relevance.score, relevance.terms,
                                                     relevance.on_topic)
     doc.signature = signature_bytes(doc.text, doc.language)
+    doc.text_hash  # noqa: B018 - computed here, where the CPU work is parallel
     return doc
 
 
@@ -96,8 +98,12 @@ class Processor:
 
     def keep(self, doc: Document, fetch_id: int | None, outlet: str | None = None,
              kind: str | None = None, hints: Hints | None = None,
-             topic_filter: bool = False, update_fetch: bool = True) -> Kept:
+             topic_filter: bool = False, update_fetch: bool = True,
+             fetch_row: dict | None = None) -> Kept:
         """Store ``doc``; the fetch row (if any) learns the outcome.
+
+        ``fetch_row`` is a fetch not yet written (a crawled article): it is inserted in the
+        same transaction as the document, one commit per page instead of two.
 
         With ``topic_filter`` (a source with ``filter: topic``) the relevance scorer decides
         whether the story is on topic; otherwise every story is, and is still scored.
@@ -113,10 +119,15 @@ class Processor:
         if doc.beat is None or doc.signature is None:
             analyse(doc, self.scorer_file)
         doc.on_topic = bool(doc.beat) or not topic_filter
-        with self.store.session() as session:
-            article, outcome = self.store.save_document(session, doc, fetch_id)
+        # one flush, at commit: the article, its version and its cluster in one INSERT each
+        with self.store.session() as session, session.no_autoflush:
+            article, outcome, version = self.store.save_document(session, doc, fetch_id)
+            if fetch_row is not None:
+                fetch_id = self.store.add_fetch(session, **{**fetch_row, "outcome": outcome})
+                if version is not None:
+                    version.fetch_id = fetch_id
+            elif fetch_id is not None and update_fetch:
+                self.store.set_fetch_outcome(session, fetch_id, outcome)
             if outcome != "unchanged":
                 self.deduper.assign(session, article, doc.signature)
-            if fetch_id is not None and update_fetch:
-                self.store.set_fetch_outcome(session, fetch_id, outcome)
-            return Kept(outcome, article.id, article.cluster_id)
+            return Kept(outcome, article.id, article.cluster_id, fetch_id)

@@ -24,7 +24,8 @@ class Relevance:
 @dataclass(frozen=True)
 class Scorer:
     threshold: float
-    patterns: tuple[tuple[str, str, float, re.Pattern[str]], ...]  # term, group, weight, regex
+    # term, group, weight, regex, and the term as the substring prefilter looks for it
+    patterns: tuple[tuple[str, str, float, re.Pattern[str], str], ...]
 
     def score(self, text: str, title: str | None = None) -> Relevance:
         total = 0.0
@@ -32,8 +33,8 @@ class Scorer:
         core = False
         # a substring test in C first: most terms are absent from any one text
         present = _SEPARATORS.sub(" ", f"{title or ''} {text}".lower())
-        for term, group, weight, pattern in self.patterns:
-            if _SEPARATORS.sub(" ", term.lower()) not in present:
+        for term, group, weight, pattern, needle in self.patterns:
+            if needle not in present:
                 continue
             count = len(pattern.findall(text)) + 2 * len(pattern.findall(title or ""))
             if count:
@@ -57,5 +58,6 @@ def load_scorer(path: Path) -> Scorer:
     patterns = []
     for group, spec in data["groups"].items():
         for term in spec["terms"]:
-            patterns.append((str(term), group, float(spec["weight"]), _pattern(str(term))))
+            patterns.append((str(term), group, float(spec["weight"]), _pattern(str(term)),
+                             _SEPARATORS.sub(" ", str(term).lower())))
     return Scorer(float(data["threshold"]), tuple(patterns))

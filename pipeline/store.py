@@ -19,6 +19,8 @@ _FULL = (selectinload(Article.versions).selectinload(ArticleVersion.fetch),
          selectinload(Article.versions).selectinload(ArticleVersion.extractions))
 
 
+_INSERT_FETCH = insert(Fetch).returning(Fetch.id)
+
 # Articles whose current version the index does not have.
 _UNINDEXED = or_(Article.index_state != "indexed",
                  Article.indexed_version != Article.current_version)
@@ -82,10 +84,13 @@ class Store:
 
     def add_fetch(self, session: Session, **fields) -> int:
         """Insert a fetch row without the ORM's bookkeeping (one per crawled response)."""
+        if fields.get("source_id"):
+            self.ensure_source(session, fields["source_id"])
         fields.setdefault("fetched_at", now())
         if fields.get("error"):
             fields["error"] = fields["error"][:2000]
-        return session.execute(insert(Fetch).values(**fields).returning(Fetch.id)).scalar_one()
+        # one statement for every row (values as parameters), so its compiled form is cached
+        return session.execute(_INSERT_FETCH, fields).scalar_one()
 
     def set_fetch_outcome(self, session: Session, fetch_id: int, outcome: str,
                           error: str | None = None) -> None:
@@ -94,11 +99,12 @@ class Store:
             values["error"] = error[:2000]
         session.execute(update(Fetch).where(Fetch.id == fetch_id).values(**values))
 
-    def save_document(self, session: Session, doc: Document,
-                      fetch_id: int | None) -> tuple[Article, str]:
+    def save_document(self, session: Session, doc: Document, fetch_id: int | None
+                      ) -> tuple[Article, str, ArticleVersion | None]:
         """Store ``doc`` as a new article, a new version, or nothing new.
 
-        Returns the article and the outcome: ``new``, ``updated`` or ``unchanged``.
+        Returns the article, the outcome (``new``, ``updated`` or ``unchanged``) and the new
+        version. Nothing is flushed: the caller's commit writes it all at once.
         """
         stamp = now()
         if doc.outlet:
@@ -107,7 +113,7 @@ class Store:
         if article is not None:
             current = article.versions[-1] if article.versions else None
             if current is not None and current.text_hash == doc.text_hash:
-                return article, "unchanged"
+                return article, "unchanged", None
             outcome, number = "updated", article.current_version + 1
         else:
             article = Article(id=doc.id, url=doc.url, first_seen_at=stamp, updated_at=stamp,
@@ -128,14 +134,14 @@ class Store:
         article.current_version = number
         article.index_state = "pending"
         article.index_error = None
-        article.versions.append(ArticleVersion(
+        version = ArticleVersion(
             version=number, fetch_id=fetch_id, created_at=stamp, text_hash=doc.text_hash,
             title=doc.title, text=doc.text, text_original=doc.text_original, script=doc.script,
             description=doc.description, authors=doc.authors,
             site_name=doc.site_name, published_at=doc.published_at, language=doc.language,
-            declared_language=doc.declared_language))
-        session.flush()
-        return article, outcome
+            declared_language=doc.declared_language)
+        article.versions.append(version)
+        return article, outcome, version
 
     # -- index state -------------------------------------------------------------------------
     def unindexed(self, session: Session, limit: int | None = None) -> list[Article]:

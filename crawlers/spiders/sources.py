@@ -146,7 +146,8 @@ class SourcesSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[dict]:
         self.context.report.articles += 1
         yield {"url": response.url, "source": response.meta["source"],
-               "fetch_id": response.meta.get("fetch_id"), "body": response.body,
+               "fetch_id": response.meta.get("fetch_id"),
+               "fetch_row": response.meta.get("fetch_row"), "body": response.body,
                "content_type": response.headers.get("Content-Type", b"").decode("latin-1"),
                "hints": response.meta.get("hints"), "signature": response.meta.get("signature"),
                "keys": response.meta.get("keys", [])}
@@ -165,7 +166,7 @@ class SourcesSpider(scrapy.Spider):
             report.count(source_id, f"failed:{code}")
         outcome = "skipped" if code == ROBOTS else "failed"
         self.context.record_failure(request.url, source_id, request.meta.get("fetch_id"),
-                                    outcome, f"{code}: {detail}")
+                                    outcome, f"{code}: {detail}", request.meta.get("fetch_row"))
         if request.meta.get("role") == "article" and is_permanent(code):
             # not asked again until its feed or sitemap entry changes
             self.context.seen.mark(request.meta.get("keys", []), source_id, None,
