@@ -73,6 +73,7 @@ class Settings:
     # Pipeline
     min_text_chars: int = 150  # below this an extraction is "too short", recorded, not stored
     max_file_bytes: int = 50_000_000  # larger inputs are refused with a recorded reason
+    extract_workers: int = os.cpu_count() or 1  # ingest/reprocess extraction processes; 0: inline
 
     # Crawling (Scrapy): polite and identifiable by default
     crawl_user_agent: str = "labourwatch/0.1 (+{contact}; research crawler on AI labour news)"
@@ -89,7 +90,7 @@ class Settings:
 
     # Evidence archive
     warc_max_bytes: int = 256 * 1024 * 1024  # rotate WARC files at this size
-    warc_gzip_level: int = 6  # 1 fastest .. 9 smallest (warcio's own choice, 3× slower)
+    warc_gzip_level: int = 3  # news pages: 2.3× faster than 6, 12% more bytes; 9 is 3.5× slower
 
     # Scheduler
     maintenance_minutes: float = 10.0  # index catch-up interval under `labourwatch run`

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 
 from scrapy.crawler import Crawler
 
@@ -14,7 +12,7 @@ from crawlers.middlewares import crawl_context
 from crawlers.urls import canonical_url, story_url
 from pipeline.document import Document
 from pipeline.errors import PipelineError
-from pipeline.process import extract_document
+from pipeline.workers import ExtractPool
 
 log = logging.getLogger(__name__)
 
@@ -28,26 +26,19 @@ class StorePipeline:
 
     def __init__(self, context: CrawlContext) -> None:
         self.context = context
-        self.scorer_file = context.settings.config_file("relevance.yaml")
-        workers = context.settings.crawl_extract_workers
-        self.pool = ProcessPoolExecutor(workers, mp_context=get_context("forkserver")
-                                        ) if workers > 0 else None
+        settings = context.settings
+        self.pool = ExtractPool(settings.crawl_extract_workers, settings.min_text_chars,
+                                settings.config_file("relevance.yaml"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(crawl_context(crawler))
 
     def close_spider(self) -> None:
-        if self.pool:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool.close()
 
     async def _extract(self, body: bytes, url: str, content_type: str) -> Document:
-        min_chars = self.context.settings.min_text_chars
-        if self.pool is None:
-            return extract_document(body, url, content_type, min_chars, self.scorer_file)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.pool, extract_document, body, url, content_type,
-                                          min_chars, self.scorer_file)
+        return await asyncio.wrap_future(self.pool.submit(body, url, content_type))
 
     async def process_item(self, item: dict) -> dict:
         context = self.context

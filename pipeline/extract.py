@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import trafilatura
 
 from pipeline.document import Document
 from pipeline.errors import PipelineError
+from pipeline.jsonld import ArticleData, article_data
 from pipeline.language import declared_language, detect
 
 log = logging.getLogger(__name__)
 
 DATE_PARAMS = {"extensive_search": True, "original_date": True}
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # before the web had news sites
 
 
 def sniff(raw: bytes) -> str:
@@ -61,8 +63,23 @@ def _published(date: str | None) -> datetime | None:
         return None
 
 
+def _plausible(value: datetime | None) -> datetime | None:
+    """A stated publication date, unless it is before the web or in the future."""
+    if value is None or not EARLIEST <= value <= datetime.now(UTC) + timedelta(days=1):
+        return None
+    return value.astimezone(UTC)
+
+
 def extract_html(raw: bytes, url: str | None = None, min_chars: int = 150) -> Document:
-    """Extract the article from an HTML page; raises PipelineError with the reason it cannot."""
+    """Extract the article from an HTML page; raises PipelineError with the reason it cannot.
+
+    trafilatura reads the text and metadata (dates by htmldate); the page's JSON-LD article
+    object, the publisher's structured statement, fills what they did not find. It does not
+    overrule them: preferring its datePublished over htmldate's choice lowered exact-day
+    accuracy from 0.885 to 0.840 and 0.931 to 0.911 on htmldate's two sets (some
+    publishers stamp JSON-LD with the time the page was rendered or last edited).
+    """
+    stated = article_data(raw) or ArticleData()
     try:
         result = trafilatura.bare_extraction(
             raw, url=url, with_metadata=True, include_comments=False, include_tables=True,
@@ -74,16 +91,16 @@ def extract_html(raw: bytes, url: str | None = None, min_chars: int = 150) -> Do
     text = collapse_repeats(result.text.strip())
     if len(text) < min_chars:
         raise PipelineError("too_short", chars=len(text), minimum=min_chars)
-    declared = declared_language(raw)
+    declared = declared_language(raw) or stated.language
     authors = [a.strip() for a in (result.author or "").split(";") if a.strip()]
     return Document(
-        url=url or result.url or "",
+        url=url or result.url or stated.url or "",
         text=text,
-        title=(result.title or "").strip() or None,
-        description=result.description,
-        authors=authors,
-        site_name=result.sitename,
-        published_at=_published(result.date),
+        title=(result.title or "").strip() or stated.headline,
+        description=result.description or stated.description,
+        authors=authors or stated.authors,
+        site_name=result.sitename or stated.publisher,
+        published_at=_published(result.date) or _plausible(stated.published),
         language=detect(text, declared),
         declared_language=declared,
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from pipeline.document import Document
 from pipeline.errors import PipelineError
 from pipeline.process import Processor
 from pipeline.store import Store, now
+from pipeline.workers import ExtractPool
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,18 @@ class IngestResult:
         }
 
 
+@dataclass
+class _Pending:
+    """A file read and archived, its extraction under way (or already failed)."""
+
+    path: Path
+    uri: str
+    raw: bytes | None = None
+    ref: WarcRef | None = None
+    future: Future[Document] | None = None
+    error: PipelineError | None = None
+
+
 def _content_type(raw: bytes) -> str:
     return "application/pdf" if raw.lstrip()[:5] == b"%PDF-" else "text/html"
 
@@ -72,6 +87,7 @@ class Ingestor:
         self.store = store
         self.archive = archive
         self.processor = Processor(settings, store)
+        self.scorer_file = settings.config_file("relevance.yaml")
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> Ingestor:
@@ -80,17 +96,34 @@ class Ingestor:
 
     def ingest_file(self, path: Path, outlet: str | None = None, url: str | None = None
                     ) -> IngestResult:
-        uri = url or path.resolve().as_uri()
-        raw: bytes | None = None
-        ref = None
+        """One file, extracted in this process."""
+        with ExtractPool(0, self.settings.min_text_chars, self.scorer_file) as pool:
+            return self._finish(self._start(path, url, pool), outlet, url)
+
+    def _start(self, path: Path, url: str | None, pool: ExtractPool) -> _Pending:
+        """Read and archive a file, and hand it to an extraction worker."""
+        pending = _Pending(path, url or path.resolve().as_uri())
         try:
-            raw = self._read(path)
-            ref = self.archive.write_resource(uri, raw, _content_type(raw), now())
-            doc = self.processor.extract(raw, url)
+            pending.raw = self._read(path)
+            pending.ref = self.archive.write_resource(pending.uri, pending.raw,
+                                                      _content_type(pending.raw), now())
+            pending.future = pool.submit(pending.raw, url, None)
+        except PipelineError as error:
+            pending.error = error
+        return pending
+
+    def _finish(self, pending: _Pending, outlet: str | None, url: str | None) -> IngestResult:
+        """Store the extracted document with its fetch row, or record why it failed."""
+        path, uri, raw, ref = pending.path, pending.uri, pending.raw, pending.ref
+        try:
+            if pending.error is not None:
+                raise pending.error
+            assert pending.future is not None
+            doc = pending.future.result()
             doc.url = doc.url or uri
-            doc.fetched_at = ref.fetched_at
-            fetch_id = self._record(doc.url, raw, ref, "pending")
-            kept = self.processor.keep(doc, fetch_id, outlet=outlet)
+            doc.fetched_at = ref.fetched_at if ref else None
+            kept = self.processor.keep(doc, None, outlet=outlet,
+                                       fetch_row=self._row(doc.url, raw, ref, "pending"))
             return IngestResult(path, kept.outcome, document=doc, cluster_id=kept.cluster_id)
         except PipelineError as error:
             self._record(uri, raw, ref, "failed", str(error))
@@ -113,28 +146,45 @@ class Ingestor:
 
     def _record(self, uri: str, raw: bytes | None, ref: WarcRef | None, outcome: str,
                 error: str | None = None) -> int:
-        """The fetch row of one input, pointing at its WARC record when it was archived."""
+        """Write the fetch row of an input that failed."""
         if error:
             log.info("%s: %s", uri, error)
         with self.store.session() as session:
-            return self.store.add_fetch(
-                session, url=uri, method="ingest", fetched_at=ref.fetched_at if ref else now(),
-                content_type=_content_type(raw) if raw else None,
-                size=len(raw) if raw is not None else None,
-                warc_file=ref.file if ref else None, warc_offset=ref.offset if ref else None,
-                warc_length=ref.length if ref else None,
-                payload_digest=ref.digest if ref else None, outcome=outcome, error=error)
+            return self.store.add_fetch(session, **self._row(uri, raw, ref, outcome, error))
+
+    @staticmethod
+    def _row(uri: str, raw: bytes | None, ref: WarcRef | None, outcome: str,
+             error: str | None = None) -> dict:
+        """The fetch row of one input, pointing at its WARC record when it was archived."""
+        return {"url": uri, "method": "ingest", "fetched_at": ref.fetched_at if ref else now(),
+                "content_type": _content_type(raw) if raw else None,
+                "size": len(raw) if raw is not None else None,
+                "warc_file": ref.file if ref else None,
+                "warc_offset": ref.offset if ref else None,
+                "warc_length": ref.length if ref else None,
+                "payload_digest": ref.digest if ref else None, "outcome": outcome,
+                "error": error}
 
     def ingest(self, paths: Iterable[Path], es: Elasticsearch | None, outlet: str | None = None,
                url: str | None = None, progress: Callable[[IngestResult], None] | None = None
                ) -> tuple[list[IngestResult], SyncReport | None]:
-        """Ingest every file, then index everything pending (this run's and earlier misses)."""
+        """Ingest every file, then index everything pending (this run's and earlier misses).
+
+        Files are extracted in ``extract_workers`` processes, a bounded window of them in
+        flight, and stored in the order given.
+        """
         results = []
-        for path in expand(paths):
-            result = self.ingest_file(path, outlet=outlet, url=url)
-            results.append(result)
-            if progress:
-                progress(result)
+        with ExtractPool(self.settings.extract_workers, self.settings.min_text_chars,
+                         self.scorer_file) as pool:
+            window: deque[_Pending] = deque()
+            for path in [*expand(paths), None]:
+                if path is not None:
+                    window.append(self._start(path, url, pool))
+                while window and (path is None or len(window) > pool.window):
+                    result = self._finish(window.popleft(), outlet, url)
+                    results.append(result)
+                    if progress:
+                        progress(result)
         report = None
         if es is not None:
             report = catch_up(self.store, es, self.settings)

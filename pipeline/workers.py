@@ -1,0 +1,54 @@
+"""Extraction in worker processes: the CPU-heavy stage uses every core while the main
+process archives and stores (the store stays single-writer)."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+from pipeline.document import Document
+from pipeline.process import extract_document
+
+
+class ExtractPool:
+    """``extract_document`` (extraction + relevance + signature) in ``workers`` processes, or
+    inline when ``workers`` is 0; either way callers get Futures.
+
+    Workers start with forkserver: forking a process that runs Twisted or holds SQLite
+    connections is unsafe, and a fresh interpreter imports only what extraction needs.
+    """
+
+    def __init__(self, workers: int, min_chars: int, scorer_file: Path | None) -> None:
+        self.workers = workers
+        self.min_chars = min_chars
+        self.scorer_file = scorer_file
+        self.executor = ProcessPoolExecutor(workers, mp_context=get_context("forkserver")
+                                            ) if workers > 0 else None
+
+    def submit(self, raw: bytes, url: str | None, content_type: str | None
+               ) -> Future[Document]:
+        args = (raw, url, content_type, self.min_chars, self.scorer_file)
+        if self.executor is not None:
+            return self.executor.submit(extract_document, *args)
+        future: Future[Document] = Future()
+        try:
+            future.set_result(extract_document(*args))
+        except Exception as error:  # noqa: BLE001 - delivered through the future, as a worker's
+            future.set_exception(error)
+        return future
+
+    @property
+    def window(self) -> int:
+        """How many documents to keep in flight: enough that no worker waits."""
+        return 2 * self.workers + 2 if self.workers else 1
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ExtractPool:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
