@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import trafilatura
 
+from pipeline.boilerplate import load_furniture
 from pipeline.document import Document
 from pipeline.errors import PipelineError
 from pipeline.jsonld import ArticleData, article_data
@@ -88,7 +89,8 @@ def extract_html(raw: bytes, url: str | None = None, min_chars: int = 150) -> Do
         raise PipelineError("parse_failed", error=f"{type(error).__name__}: {error}") from error
     if result is None or not (result.text or "").strip():
         raise PipelineError("no_text")
-    text = collapse_repeats(result.text.strip())
+    title = (result.title or "").strip() or stated.headline
+    text = load_furniture().clean(collapse_repeats(result.text.strip()), title)
     if len(text) < min_chars:
         raise PipelineError("too_short", chars=len(text), minimum=min_chars)
     declared = declared_language(raw) or stated.language
@@ -96,7 +98,7 @@ def extract_html(raw: bytes, url: str | None = None, min_chars: int = 150) -> Do
     return Document(
         url=url or result.url or stated.url or "",
         text=text,
-        title=(result.title or "").strip() or stated.headline,
+        title=title,
         description=result.description or stated.description,
         authors=authors or stated.authors,
         site_name=result.sitename or stated.publisher,

@@ -1,0 +1,71 @@
+"""Page furniture that survives extraction: a repeated headline, newsletter and app prompts,
+share and comment widgets, "related stories" lists. Dropped line by line by patterns kept in
+``config/boilerplate.yaml``, so a user can see and extend what is removed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+_WORDS = re.compile(r"\w+")
+_BULLET = re.compile(r"^\s*[-•*·]\s")
+DEFAULT = Path(__file__).resolve().parent.parent / "config" / "boilerplate.yaml"
+
+
+@dataclass(frozen=True)
+class Furniture:
+    max_words: int
+    lines: re.Pattern[str]
+    tail_headers: re.Pattern[str]
+
+    def clean(self, text: str, title: str | None = None) -> str:
+        lines = text.splitlines()
+        lines = self._drop_headline(lines, title)
+        kept: list[str] = []
+        in_tail = False
+        for line in lines:
+            words = len(_WORDS.findall(line))
+            stripped = line.strip()
+            if words <= self.max_words and self.tail_headers.fullmatch(stripped):
+                in_tail = True
+                continue
+            if in_tail and (_BULLET.match(line) or words < self.max_words):
+                continue
+            in_tail = False
+            if words <= self.max_words and self.lines.fullmatch(stripped):
+                continue
+            kept.append(line)
+        return "\n".join(kept)
+
+    @staticmethod
+    def _drop_headline(lines: list[str], title: str | None) -> list[str]:
+        """The title is stored apart from the text; a first line that repeats it goes."""
+        if not title or not lines:
+            return lines
+        title_words = set(_key(title).split())
+        first = _key(lines[0]).split()
+        if not title_words or not first:
+            return lines
+        # the page's title often carries the site name ("… | The Guardian") or a kicker
+        shared = sum(w in title_words for w in first)
+        if shared / len(first) >= 0.9 and shared / len(title_words) >= 0.6:
+            return lines[1:]
+        return lines
+
+
+def _key(text: str) -> str:
+    return " ".join(_WORDS.findall(text.lower()))
+
+
+@lru_cache(maxsize=4)
+def load_furniture(path: Path = DEFAULT) -> Furniture:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def union(patterns: list[str]) -> re.Pattern[str]:
+        return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+    return Furniture(int(data["max_words"]), union(data["lines"]), union(data["tail_headers"]))
