@@ -289,6 +289,68 @@ def _print_results(result: dict) -> None:
 
 
 @app.command()
+def extract(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="A text or HTML file, or - for standard input")
+                      ] = "-",
+    lang: Annotated[str, typer.Option(help="auto, en or zh")] = "auto",
+    year: Annotated[int | None, typer.Option(help="The article's year, for currency "
+                                                  "conversion (default: latest rates)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The extract --json shape")] = False,
+) -> None:
+    """Wages, companies, places, organisations, people, attributions and claims in a text."""
+    from nlp.pipeline import analyse
+    from pipeline.errors import PipelineError
+    from pipeline.extract import extract_html, sniff
+
+    try:
+        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as error:
+        raise _fail(f"cannot read {source}: {error.strerror or error}") from error
+    extracted = None
+    if sniff(raw) == "html" and raw.lstrip()[:1] == b"<":  # a page: its article text first
+        try:
+            extracted = extract_html(raw, min_chars=0)
+        except PipelineError as error:
+            raise _fail(f"{source}: {error}") from error
+        text = extracted.text
+        year = year or (extracted.published_at.year if extracted.published_at else None)
+    else:
+        text = raw.decode("utf-8", "replace")
+    if lang not in {"auto", "en", "zh"}:
+        raise _fail(f"--lang must be auto, en or zh, not {lang!r}", 2)
+    result = analyse(text, lang, year)
+    if extracted is not None:
+        result["text"] = text  # offsets point into the extracted article text
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    _print_extraction(result)
+
+
+def _print_extraction(result: dict) -> None:
+    out.print(f"language: {result['language']}")
+    wages = Table(title="wages")
+    for column in ("as written", "amount", "currency", "period", "qualifier", "USD/hour"):
+        wages.add_column(column)
+    for w in result["wages"]:
+        amount = f"{w['amount']:g}" + (f"–{w['amount_max']:g}" if w["amount_max"] else "")
+        hourly = "" if w["hourly_usd"] is None else f"{w['hourly_usd']:.2f}" + (
+            f"–{w['hourly_usd_max']:.2f}" if w["hourly_usd_max"] else "")
+        wages.add_row(escape(w["text"]), amount, w["currency"], w["period"] or "",
+                      w["qualifier"] or "", hourly)
+    if result["wages"]:
+        out.print(wages)
+    for field, key in (("companies", "id"), ("places", "id"), ("organizations", "name"),
+                       ("people", "name"), ("attributions", "source")):
+        if result[field]:
+            names = ", ".join(dict.fromkeys(f"{r[key]} ({escape(r['text'])})"
+                                            for r in result[field]))
+            out.print(f"{field}: {names}")
+    out.print(f"claims: {len(result['claims'])}")
+
+
+@app.command()
 def reindex(ctx: typer.Context) -> None:
     """Build a fresh index version from the store and swap the aliases to it."""
     from index.sync import reindex as run_reindex

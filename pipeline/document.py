@@ -60,6 +60,7 @@ class Document:
     beat: bool | None = None  # the relevance scorer's verdict; None until scored
     on_topic: bool = True  # what search uses: the verdict, unless the source takes all
     signature: bytes | None = None  # MinHash of the text, for syndication clusters
+    nlp: dict | None = None  # the NLP stage's findings (extract --json shape)
     _hashed: tuple[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property

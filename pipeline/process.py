@@ -7,11 +7,13 @@ new article, a new version, or nothing new.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from config import Settings
+from nlp.pipeline import analyse as analyse_text
 from pipeline.dedup import Deduper, signature_bytes
 from pipeline.document import Document, fold_chinese
 from pipeline.errors import PipelineError
@@ -20,6 +22,8 @@ from pipeline.outlets import host_id, load_outlets, outlet_for_url
 from pipeline.pdf import extract_pdf
 from pipeline.relevance import load_scorer
 from pipeline.store import Store
+
+log = logging.getLogger(__name__)
 
 # Declared types that are never an article, whatever the bytes look like.
 _NOT_ARTICLES = ("image/", "audio/", "video/", "font/", "application/zip",
@@ -51,7 +55,19 @@ def analyse(doc: Document, scorer_file: Path) -> Document:
                                                     relevance.on_topic)
     doc.signature = signature_bytes(doc.text, doc.language)
     doc.text_hash  # noqa: B018 - computed here, where the CPU work is parallel
+    doc.nlp = run_nlp(doc)
     return doc
+
+
+def run_nlp(doc: Document) -> dict | None:
+    """Wages, companies, places, attributions and claims of the text; a failure here is
+    logged and leaves the document without them rather than losing it."""
+    try:
+        year = doc.published_at.year if doc.published_at else None
+        return analyse_text(doc.text, doc.language or "auto", year)
+    except Exception:  # noqa: BLE001 - the article is worth keeping without its extractions
+        log.exception("NLP failed on %s", doc.url)
+        return None
 
 
 def extract_document(raw: bytes, url: str | None, content_type: str | None,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from config import Settings
 from pipeline.document import Document
-from pipeline.models import Article, ArticleVersion, Base, Fetch, Source
+from pipeline.models import Article, ArticleVersion, Base, Extraction, Fetch, Source
 
 # Everything indexing needs, loaded up front so articles can be used after their session.
 _FULL = (selectinload(Article.versions).selectinload(ArticleVersion.fetch),
@@ -20,6 +20,7 @@ _FULL = (selectinload(Article.versions).selectinload(ArticleVersion.fetch),
 
 
 _INSERT_FETCH = insert(Fetch).returning(Fetch.id)
+NLP_VERSION = "1"  # raise when the NLP stage's output changes shape
 
 # Articles whose current version the index does not have.
 _UNINDEXED = or_(Article.index_state != "indexed",
@@ -35,6 +36,21 @@ def _grouped(values: dict[str, object]) -> dict[object, list[str]]:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def _set_nlp(version: ArticleVersion, data: dict | None, stamp: datetime) -> bool:
+    """Keep the NLP stage's findings on a version; True if they changed."""
+    if data is None:
+        return False
+    current = next((e for e in version.extractions if e.stage == "nlp"), None)
+    if current is not None and current.stage_version == NLP_VERSION and current.data == data:
+        return False
+    if current is None:
+        version.extractions.append(Extraction(stage="nlp", stage_version=NLP_VERSION,
+                                              created_at=stamp, data=data))
+    else:
+        current.stage_version, current.data, current.created_at = NLP_VERSION, data, stamp
+    return True
 
 
 def make_engine(url: str) -> Engine:
@@ -113,6 +129,8 @@ class Store:
         if article is not None:
             current = article.versions[-1] if article.versions else None
             if current is not None and current.text_hash == doc.text_hash:
+                if _set_nlp(current, doc.nlp, stamp):  # reprocessed with a newer NLP stage
+                    article.index_state = "pending"
                 return article, "unchanged", None
             outcome, number = "updated", article.current_version + 1
         else:
@@ -141,6 +159,7 @@ class Store:
             site_name=doc.site_name, published_at=doc.published_at, language=doc.language,
             declared_language=doc.declared_language)
         article.versions.append(version)
+        _set_nlp(version, doc.nlp, stamp)
         return article, outcome, version
 
     # -- index state -------------------------------------------------------------------------

@@ -1,0 +1,45 @@
+"""Claims: sentences that carry a wage or a number about workers ("about 1,000 contractors",
+3,000 名标注员), with the entities and outlet attributions of that sentence. Claim tracing
+(issue 8) matches them across articles and languages by what survives translation."""
+
+from __future__ import annotations
+
+import re
+
+from nlp.numbers import DIGITS, WORD_NUMBER, ZH_NUMBER, parse_chinese, parse_digits, parse_words
+
+_WORKERS_EN = re.compile(
+    rf"(?<![\w.,$€£₹₱])(?P<num>(?:{DIGITS})(?:\s?(?:thousand|million|k))?|{WORD_NUMBER}"
+    r"(?:[- ](?:hundred|thousand|million))?|(?:hundreds|thousands|tens of thousands|millions)"
+    r"(?= of))(?P<more>\+)?\s+(?:of\s+)?(?:[\w-]+\s+){0,3}?"
+    r"(?P<unit>workers|contractors|annotators|label(?:l)?ers|moderators|taskers|raters|people"
+    r"|employees|staff(?:ers)?|freelancers|trainers|members|gig workers|data workers|agents"
+    r"|tutors|writers|transcribers|testers|reviewers|labourers|laborers)\b", re.IGNORECASE)
+_WORKERS_ZH = re.compile(
+    rf"(?P<num>{ZH_NUMBER})\s?(?P<more>多|余)?\s?(?:万|千)?(?:名|位|个|人)?\s?"
+    r"(?:[\u4e00-\u9fff]{0,6}?)(?P<unit>工人|员工|标注员|标注师|审核员|外包人员|劳动者|从业者|众包工人"
+    r"|数据标注员|内容审核员|训练师|零工|骑手|人)")
+_VAGUE = {"hundreds": 100, "thousands": 1000, "tens of thousands": 10000, "millions": 1_000_000}
+
+
+def worker_counts(text: str) -> list[dict]:
+    """Numbers of people: value, unit and where they are written."""
+    found = []
+    for pattern in (_WORKERS_EN, _WORKERS_ZH):
+        for match in pattern.finditer(text):
+            written = match.group("num")
+            value = _VAGUE.get(written.lower()) or _value(written)
+            if value is None or value < 2 or (1900 <= value <= 2100 and "," not in written):
+                continue
+            found.append({"kind": "workers", "value": value, "unit": match.group("unit"),
+                          "at_least": bool(match.group("more")) or written.lower() in _VAGUE,
+                          "text": match.group(0), "start": match.start(), "end": match.end()})
+    return found
+
+
+def _value(written: str) -> float | None:
+    if written[:1].isdigit() or written[:1] == ".":
+        return parse_digits(written.replace(" thousand", "k").replace(" million", "m"))
+    if re.search(r"[\u4e00-\u9fff]", written):
+        return parse_chinese(written)
+    return parse_words(written)

@@ -1,0 +1,120 @@
+"""Companies: the curated gazetteer in ``config/gazetteer/companies.yaml``, plus patterns for
+companies it does not list (legal suffixes, "X, a Nairobi-based firm", 某某科技有限公司).
+
+Products are not companies (the gazetteer lists none); outlets and organisations are found
+by their own components and mask any overlapping company name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from nlp.lexicon import Lexicon
+
+CONFIG = Path(__file__).resolve().parent.parent / "config"
+
+# a name that is also a word counts only beside one of these
+_CUE_AFTER = re.compile(r"[\s,]*(?:Inc\b|Ltd\b|LLC\b|Corp\b|Co\.|GmbH|AI\b|Technologies\b"
+                        r"|Labs?\b|'s? (?:platform|subsidiary|contractors?|workers|annotators)"
+                        r"|,? (?:a|the) (?:\w+[- ])?(?:company|firm|startup|start-up|vendor"
+                        r"|contractor|platform)|公司|平台|旗下)")
+_CUE_BEFORE = re.compile(r"(?:company|firm|startup|start-up|contractor|vendor|platform|"
+                         r"subsidiary|clients?|by|for|at|with|公司|平台|旗下)\s*$", re.IGNORECASE)
+
+_SUFFIX = (r"(?:Inc\.?|Ltd\.?|LLC|Limited|Corp\.?|Corporation|PLC|GmbH|S\.A\.|Pvt\.? Ltd\.?"
+           r"|Private Limited|Co\., Ltd\.?|Company Limited)")
+_CAP = r"[A-Z][\w&'’.-]*"
+_LEGAL = re.compile(rf"\b((?:{_CAP} ){{0,4}}{_CAP},? {_SUFFIX})(?!\w)")
+_BASED = re.compile(rf"\b((?:{_CAP} ){{0,3}}{_CAP}), an? (?:[A-Z][\w-]*[- ])*(?:[\w-]+-based )?"
+                    r"(?:outsourcing |data[- ]\w+ |tech(?:nology)? |AI |labelling |labeling |"
+                    r"annotation |staffing |moderation |BPO )?(?:company|firm|startup|vendor"
+                    r"|contractor|subcontractor)\b")
+_CALLED = re.compile(rf"\b(?:company|firm|startup|vendor|contractor|subcontractor|platform) "
+                     rf"(?:called|named) ((?:{_CAP} ){{0,3}}{_CAP})")
+_ZH_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|科技公司|数据公司|信息技术公司"
+                        r"|网络公司|外包公司|人工智能公司)")
+_ZH_ROLES = ("外包商", "供应商", "承包商", "合作方", "服务商", "外包公司", "子公司", "母公司",
+             "公司", "企业", "客户")
+_ZH_STOP = set("的在与和为是由被向给从了及或把将对这那其该于，。、；：“”‘’《》（）()!！?？ "
+               "一家名叫")
+
+
+@dataclass(frozen=True)
+class Company:
+    id: str
+    name: str
+    kind: str
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True)
+class Found:
+    company: Company
+    start: int
+    end: int
+    text: str
+
+
+class Companies:
+    def __init__(self, entries: list[dict]) -> None:
+        forms = []
+        for entry in entries:
+            company = Company(entry["id"], entry["name"], entry.get("kind", "other"))
+            for name in {entry["name"], *(entry.get("names") or []),
+                         *(entry.get("names_zh") or [])}:
+                forms.append((str(name), company))
+            vague = Company(company.id, company.name, company.kind, ambiguous=True)
+            forms += [(str(name), vague) for name in entry.get("ambiguous") or []]
+        self.lexicon: Lexicon[Company] = Lexicon(forms)
+
+    def find(self, text: str, masked: list[tuple[int, int]] = ()) -> list[Found]:
+        found = []
+        for hit in self.lexicon.find(text):
+            if any(s < hit.end and hit.start < e for s, e in masked):
+                continue
+            company = hit.values[0]
+            if company.ambiguous and not (_CUE_AFTER.match(text, hit.end) or
+                                          _CUE_BEFORE.search(text, 0, hit.start)):
+                continue
+            found.append(Found(company, hit.start, hit.end, hit.text))
+        taken = [(f.start, f.end) for f in found] + list(masked)
+        for start, end, name in _unlisted(text):
+            if not any(s < end and start < e for s, e in taken):
+                found.append(Found(Company(f"new:{name}", name, "unknown"), start, end, name))
+                taken.append((start, end))
+        return sorted(found, key=lambda f: f.start)
+
+
+def _unlisted(text: str) -> list[tuple[int, int, str]]:
+    """Companies the gazetteer does not know, by the way text introduces them."""
+    spans = []
+    for pattern in (_LEGAL, _BASED, _CALLED):
+        for match in pattern.finditer(text):
+            name = match.group(1).strip(" ,")
+            if name.split()[0] in {"The", "A", "An", "In", "At", "For", "But", "And"}:
+                name = name.split(" ", 1)[1] if " " in name else ""
+            if len(name) >= 3:
+                start = match.start(1) + match.group(1).index(name)
+                spans.append((start, start + len(name), name))
+    for match in _ZH_SUFFIX.finditer(text):
+        start = match.start()
+        while start > 0 and match.start() - start < 14 and text[start - 1] not in _ZH_STOP:
+            start -= 1
+        name = text[start:match.end()]
+        for role in _ZH_ROLES:  # 外包商河北某某科技有限公司: the role is not the name
+            if name.startswith(role) and len(name) - len(role) >= len(match.group(0)) + 2:
+                name, start = name[len(role):], start + len(role)
+                break
+        if len(name) - len(match.group(0)) >= 2:
+            spans.append((start, match.end(), name))
+    return spans
+
+
+@lru_cache(maxsize=1)
+def load_companies(path: Path = CONFIG / "gazetteer" / "companies.yaml") -> Companies:
+    return Companies(yaml.safe_load(path.read_text(encoding="utf-8")) or [])

@@ -1,0 +1,88 @@
+"""The NLP stage: a blank spaCy pipeline per language (jieba segmentation for Chinese) with
+labourwatch's components; a trained model named in settings adds its entities as extra
+candidates where one is installed.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import jieba
+import spacy
+from spacy.language import Language
+
+import nlp.components  # noqa: F401 - registers the factories
+from pipeline.language import detect, fold_traditional
+
+log = logging.getLogger(__name__)
+jieba.setLogLevel(logging.WARNING)  # not "Building prefix dict" on every start
+
+COMPONENTS = ("labourwatch_attributions", "labourwatch_companies",
+              "labourwatch_organizations", "labourwatch_places", "labourwatch_wages",
+              "labourwatch_claims")
+FIELDS = ("wages", "companies", "places", "organizations", "people", "attributions", "claims")
+
+
+@lru_cache(maxsize=4)
+def build(language: str, model: str | None = None) -> Language:
+    """``en`` or ``zh`` (any other language gets the English components on a blank
+    tokenizer of its own, which is what the patterns need)."""
+    if language == "zh":
+        nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    else:
+        try:
+            nlp = spacy.blank(language)
+        except (ImportError, KeyError):  # a language spaCy has no tokenizer for
+            nlp = spacy.blank("xx")
+    for name in COMPONENTS:
+        nlp.add_pipe(name)
+    if model:
+        _merge_model(nlp, model)
+    return nlp
+
+
+def _merge_model(nlp: Language, model: str) -> None:
+    """A trained model's named entities, as extra candidates beside ours."""
+    try:
+        trained = spacy.load(model, exclude=["lemmatizer", "parser", "tagger"])
+    except OSError as error:
+        log.warning("NLP model %s not installed (%s); using labourwatch's components only",
+                    model, error)
+        return
+
+    def entities(doc):  # type: ignore[no-untyped-def]
+        spans = [doc.char_span(e.start_char, e.end_char, e.label_, alignment_mode="expand")
+                 for e in trained(doc.text).ents]
+        doc.ents = [s for s in spans if s is not None]
+        return doc
+
+    name = f"entities_from_{model.replace('-', '_')}"
+    Language.component(name, func=entities)
+    nlp.add_pipe(name, before="labourwatch_organizations")  # its ORG/PERSON: extra candidates
+
+
+def analyse(text: str, language: str = "auto", year: int | None = None,
+            model: str | None = None) -> dict:
+    """Everything the NLP stage finds in ``text``, in the shape of ``extract --json``.
+
+    Chinese in Traditional script is matched as written (the gazetteers hold both scripts),
+    so offsets always point into the text given.
+    """
+    if language == "auto":
+        language = detect(text) or "en"
+    nlp = build("zh" if language.startswith("zh") else language, model)
+    doc = nlp.make_doc(text)
+    doc.user_data["labourwatch_text"] = text
+    doc._.year = year
+    for _name, component in nlp.pipeline:
+        doc = component(doc)
+    result: dict = {"language": language}
+    for field in FIELDS:
+        result[field] = doc._.get(field) or []
+    return result
+
+
+def simplified(text: str) -> str:
+    """The Simplified form of a Chinese text (for search and display, not offsets)."""
+    return fold_traditional(text)[0]

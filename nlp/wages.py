@@ -1,0 +1,421 @@
+"""Wages: money that is pay, with its currency, range, qualifier and period, in English and
+Chinese; money that is not pay (funding, valuations, revenue, contracts, fines) is left out.
+
+Candidates are found with regular expressions built from ``config/nlp/currencies.yaml``; the
+words that mark pay, non-pay, qualifiers and periods live in ``config/nlp/wages.yaml``. The
+decision for each candidate reads only its clause, so a sentence with a wage and a funding
+round keeps the one and drops the other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import ahocorasick
+import yaml
+
+from nlp.numbers import (
+    DIGITS,
+    SCALE,
+    WORD_NUMBER,
+    ZH_NUMBER,
+    parse_chinese,
+    parse_digits,
+    parse_words,
+)
+
+CONFIG = Path(__file__).resolve().parent.parent / "config" / "nlp"
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_CLAUSE_END = re.compile(r"[.;!?。；！？]\s|[.;!?。；！？]$|[，,]\s*(?:while|but|whereas|and the "
+                         r"company|after|as|which|who)\b|, (?:and|but) |，(?:而|但|同时|并且|此前)")
+
+
+@dataclass
+class Wage:
+    text: str
+    start: int
+    end: int
+    amount: float
+    currency: str
+    amount_max: float | None = None
+    period: str | None = None
+    qualifier: str | None = None
+    hourly_usd: float | None = None
+    hourly_usd_max: float | None = None
+    basis: str | None = None
+
+    def as_json(self) -> dict:
+        return {"text": self.text, "start": self.start, "end": self.end,
+                "amount": self.amount, "amount_max": self.amount_max,
+                "currency": self.currency, "period": self.period, "qualifier": self.qualifier,
+                "hourly_usd": self.hourly_usd, "hourly_usd_max": self.hourly_usd_max,
+                "basis": self.basis}
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+class Currencies:
+    """Symbols and words to ISO codes; ambiguous ones settled by the countries in context."""
+
+    def __init__(self, data: dict) -> None:
+        self.context: dict[str, dict[str, str]] = {
+            k.lower(): v for k, v in (data.get("context_countries") or {}).items()}
+        defaults = data.get("default") or data.get("defaults") or {}
+        self.defaults: dict[str, str] = {k.lower(): v for k, v in defaults.items()}
+        self.symbols: dict[str, list[str]] = {}
+        self.words: dict[str, list[str]] = {}
+        self.words_zh: dict[str, list[str]] = {}
+        self.minor: dict[str, tuple[str, float]] = {}
+        for code, spec in data.items():
+            if not (isinstance(spec, dict) and len(code) == 3 and code.isupper()):
+                continue
+            for symbol in spec.get("symbols") or []:
+                self.symbols.setdefault(str(symbol), []).append(code)
+            for word in [*(spec.get("words") or []), *(spec.get("ambiguous_words") or [])]:
+                self.words.setdefault(str(word).lower(), []).append(code)
+            for word in spec.get("words_zh") or []:
+                self.words_zh.setdefault(str(word), []).append(code)
+            for word, factor in (spec.get("minor") or {}).items():
+                self.minor.setdefault(str(word).lower(), (code, float(factor)))
+            self.words.setdefault(code.lower(), []).append(code)
+        self.symbols.pop("", None)
+        self._folds: dict[int, dict[str, list[str]]] = {}
+
+    def resolve(self, written: str, table: dict[str, list[str]], countries: list[str]) -> str:
+        codes = list(dict.fromkeys(table.get(written) or table.get(written.lower()) or
+                                   self._folded(table).get(written.lower()) or []))
+        if len(codes) == 1:
+            return codes[0]
+        by_country = self.context.get(written.lower()) or self.context.get(written) or {}
+        for country in countries:
+            if country in by_country:
+                return by_country[country]
+        for code in codes:  # a currency of a country the text names
+            if code[:2] in countries:
+                return code
+        return self.defaults.get(written.lower()) or (codes[0] if codes else "USD")
+
+
+    def _folded(self, table: dict[str, list[str]]) -> dict[str, list[str]]:
+        """``ksh`` finds ``KSh``: symbols are matched regardless of case."""
+        key = id(table)
+        if key not in self._folds:
+            folded: dict[str, list[str]] = {}
+            for written, codes in table.items():
+                folded.setdefault(written.lower(), []).extend(codes)
+            self._folds[key] = folded
+        return self._folds[key]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Regexes compiled from the data files."""
+
+    money_en: re.Pattern[str]
+    money_zh: re.Pattern[str]
+    range_right: re.Pattern[str]
+    range_left: re.Pattern[str]
+    qualifier_before: re.Pattern[str]
+    qualifier_after: re.Pattern[str]
+    qualifiers: dict[str, str]
+    period_after: re.Pattern[str]
+    period_before: re.Pattern[str]
+    periods: dict[str, str]
+    period_clause: dict[str, str]
+    pay: re.Pattern[str]
+    not_pay: re.Pattern[str]
+
+
+def _vocabulary(currencies: Currencies, lexicon: dict) -> Vocabulary:
+    letters = [s for s in currencies.symbols if s[:1].isalpha()]
+    signs = [s for s in currencies.symbols if not s[:1].isalpha()]
+    symbol = rf"(?:(?<![A-Za-z])(?:{_alternation(letters)})\.?|{_alternation(signs)})"
+    word = _alternation([*currencies.words, *currencies.minor])
+    number = rf"(?:{DIGITS})(?:{SCALE})?"
+    money_en = re.compile(
+        rf"(?P<sym>{symbol})\s?(?P<num>{number})(?!\d)"
+        rf"|(?<![\w.,])(?P<num2>{number}|{WORD_NUMBER})\s?(?P<word>{word})(?![a-z])",
+        re.IGNORECASE)
+    zh_words = _alternation(list(currencies.words_zh))
+    money_zh = re.compile(
+        rf"(?P<sym>{symbol})\s?(?P<num>{number})(?!\d)"
+        rf"|(?P<znum>{ZH_NUMBER})\s?(?P<more>多|余)?\s?(?P<zword>{zh_words})")
+    q = lexicon["qualifiers"]
+    qualifiers = {w.lower(): kind for kind, words in q.items() for w in words}
+    p = lexicon["periods"]
+    periods = {w.lower(): kind for kind, words in p.items() for w in words}
+    joiner = r"\s?(?:-|–|—|~|～|to|and|至|到)\s?"
+    return Vocabulary(
+        money_en=money_en, money_zh=money_zh,
+        range_right=re.compile(rf"{joiner}(?:{symbol})?\s?(?P<num>{number}|{ZH_NUMBER})"
+                               rf"(?!\d)\s?(?:{word}|{zh_words})?", re.IGNORECASE),
+        range_left=re.compile(rf"(?:{symbol})?\s?(?P<num>{number}|{ZH_NUMBER})\s?(?:{word})?"
+                              rf"{joiner}$", re.IGNORECASE),
+        qualifier_before=re.compile(rf"(?:^|(?<=[\s(\"“'‘，,:：\u4e00-\u9fff]))(?P<q>{_alternation(list(qualifiers))})"
+                                    r"\s*(?:of\s+|just\s+|only\s+)?$", re.IGNORECASE),
+        qualifier_after=re.compile(rf"\s*(?P<q>{_alternation(lexicon['qualifiers_after'])})"),
+        qualifiers=qualifiers | {k.lower(): v for k, v in
+                                 (lexicon.get("qualifiers_after_kind") or {}).items()},
+        period_after=re.compile(rf"\s*(?:{lexicon['period_after_prefix']})\s*"
+                                rf"(?P<p>{_alternation(list(periods))})(?![a-z])", re.IGNORECASE),
+        period_before=re.compile(rf"(?P<p>{_alternation(list(periods))})"
+                                 rf"(?:{lexicon['period_before_suffix']})$", re.IGNORECASE),
+        periods=periods,
+        period_clause=lexicon.get("period_clause") or {},
+        pay=re.compile(lexicon["pay"], re.IGNORECASE),
+        not_pay=re.compile(lexicon["not_pay"], re.IGNORECASE),
+    )
+
+
+class WageFinder:
+    def __init__(self, currencies: Currencies, lexicon: dict, rates: Rates) -> None:
+        self.currencies = currencies
+        self.vocabulary = _vocabulary(currencies, lexicon)
+        self.rates = rates
+        self.anchor_words = ahocorasick.Automaton()
+        for word in {*currencies.words, *currencies.minor, *currencies.words_zh,
+                     *(s.lower() for s in currencies.symbols if not s[:1].isalnum())}:
+            self.anchor_words.add_word(word.lower(), len(word))
+        self.anchor_words.make_automaton()
+
+    def find(self, text: str, countries: list[str] | None = None, year: int | None = None
+             ) -> list[Wage]:
+        countries = countries or []
+        vocabulary = self.vocabulary
+        wages: list[Wage] = []
+        taken_until = -1
+        anchors = self._anchors(text)
+        patterns = [vocabulary.money_en]
+        if _HAN.search(text):  # Chinese amounts only where there is Chinese
+            patterns.append(vocabulary.money_zh)
+        for pattern in patterns:
+            for match in _anchored(pattern, text, anchors):
+                if match.start() < taken_until:
+                    continue
+                wage = self._candidate(text, match, countries)
+                if wage is None:
+                    continue
+                wage = self._complete(text, wage)
+                if wage is not None and not any(w.start < wage.end and wage.start < w.end
+                                                for w in wages):
+                    wages.append(wage)
+                    taken_until = wage.end
+            taken_until = -1
+        wages.sort(key=lambda w: w.start)
+        for wage in wages:
+            self.rates.convert(wage, year)
+        return wages
+
+    def _anchors(self, text: str) -> list[int]:
+        """Where an amount can end up: digits, currency signs and currency words (found in
+        C by an automaton). Trying the money patterns only there, rather than at every
+        character, is most of this stage's speed."""
+        anchors = [m.start() for m in _DIGIT_RUN.finditer(text)]
+        folded = text.lower()
+        if len(folded) != len(text):  # a rare letter whose lower case is longer
+            return list(range(len(text)))
+        for end, length in self.anchor_words.iter(folded):
+            start = end - length + 1
+            if not (start and folded[start - 1].isalpha() and folded[start].isascii()):
+                anchors.append(start)
+        return sorted(set(anchors))
+
+    def _candidate(self, text: str, match: re.Match[str], countries: list[str]) -> Wage | None:
+        groups = match.groupdict()
+        currencies = self.currencies
+        if groups.get("sym"):
+            amount = parse_digits(groups["num"])
+            currency = currencies.resolve(groups["sym"].rstrip("."), currencies.symbols, countries)
+        elif groups.get("word"):
+            written = groups["word"].lower()
+            amount = parse_digits(groups["num2"]) if groups["num2"][:1].isdigit() or \
+                groups["num2"][:1] == "." else parse_words(groups["num2"])
+            if written in currencies.minor:
+                currency, factor = currencies.minor[written]
+                amount = amount * factor if amount is not None else None
+            else:
+                currency = currencies.resolve(written, currencies.words, countries)
+        elif groups.get("zword"):
+            amount = parse_chinese(groups["znum"])
+            currency = currencies.resolve(groups["zword"], currencies.words_zh, countries)
+        else:
+            return None
+        if amount is None or amount <= 0:
+            return None
+        wage = Wage(match.group(0), match.start(), match.end(), round(amount, 4), currency)
+        if groups.get("more"):
+            wage.qualifier = "more_than"
+        return wage
+
+    def _complete(self, text: str, wage: Wage) -> Wage | None:
+        """Range, qualifier and period around the amount; None if it is not pay."""
+        vocabulary = self.vocabulary
+        start, end = wage.start, wage.end
+        right = vocabulary.range_right.match(text, end)
+        if right and (maximum := _number(right.group("num"))) and maximum > wage.amount:
+            wage.amount_max, end = round(maximum, 4), right.end()
+            wage.qualifier = "between"
+        else:
+            left = vocabulary.range_left.search(text, max(0, start - 30), start)
+            if left and (minimum := _number(left.group("num"))) and minimum < wage.amount:
+                wage.amount_max, wage.amount = wage.amount, minimum
+                start, wage.qualifier = left.start(), "between"
+        clause_start = _clause_start(text, start)
+        clause_end = _clause_end(text, end)
+        before = text[clause_start:start]
+        qualifier = vocabulary.qualifier_before.search(before[-30:])
+        kind = vocabulary.qualifiers.get(qualifier.group("q").lower()) if qualifier else None
+        if wage.qualifier != "between" and kind not in (None, "between"):
+            wage.qualifier = None if kind == "none" else kind
+        after = vocabulary.qualifier_after.match(text, end, clause_end)
+        if after and wage.qualifier != "between":
+            wage.qualifier = vocabulary.qualifiers.get(after.group("q").lower(), wage.qualifier)
+        period_end = end
+        period = vocabulary.period_after.match(text, end, min(clause_end, end + 40))
+        if period:
+            wage.period = vocabulary.periods[period.group("p").lower()]
+            period_end = period.end()
+        else:
+            window = text[max(clause_start, start - 60):start]
+            earlier = vocabulary.period_before.search(window)
+            if earlier:
+                wage.period = vocabulary.periods[earlier.group("p").lower()]
+            else:
+                wage.period = _last_of(vocabulary.period_clause, before)
+        if not self._is_pay(text, start, end, clause_start, clause_end, wage):
+            return None
+        wage.start, wage.end = start, period_end
+        wage.text = text[start:period_end]
+        return wage
+
+    def _is_pay(self, text: str, start: int, end: int, clause_start: int, clause_end: int,
+                wage: Wage) -> bool:
+        """Pay if the clause says so (a pay word or a pay period) and no non-pay word
+        (funding, valuation, contract, fine ...) sits closer to the amount."""
+        vocabulary = self.vocabulary
+        before, after = text[clause_start:start], text[end:clause_end]
+        pay_cues = [m.end() for m in vocabulary.pay.finditer(before)]
+        not_pay = [m.end() for m in vocabulary.not_pay.finditer(before)]
+        nearest_pay = max(pay_cues, default=-1)
+        nearest_not = max(not_pay, default=-1)
+        after_not = vocabulary.not_pay.search(after[:40])
+        after_pay = vocabulary.pay.search(after[:40])
+        # ties go to non-pay: 营业收入 (revenue) contains 收入 (income)
+        if (nearest_not >= 0 and nearest_not >= nearest_pay) or \
+                (after_not and not wage.period and not pay_cues):
+            return False
+        if wage.amount >= 1_000_000 and wage.period not in {"year", "month"}:
+            return False  # millions without a pay period are budgets, rounds, contracts
+        return bool(wage.period or pay_cues or after_pay)
+
+
+_DIGIT_RUN = re.compile(r"\d+")
+_BACK = 24  # how far before an anchor an amount can start: "twenty-five " + "dollars"
+
+
+def _in_word(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _anchored(pattern: re.Pattern[str], text: str, anchors: list[int]
+              ) -> Iterator[re.Match[str]]:
+    """``pattern.finditer`` restricted to matches that cover an anchor, leftmost first."""
+    last_end = 0
+    for anchor in anchors:
+        if anchor < last_end:
+            continue
+        for start in range(max(last_end, anchor - _BACK), anchor + 1):
+            if start and _in_word(text[start - 1]) and _in_word(text[start]):
+                continue  # never from the middle of a (Latin) word or number
+            match = pattern.match(text, start)
+            if match and match.end() > anchor:
+                yield match
+                last_end = match.end()
+                break
+
+
+def _last_of(words: dict[str, str], text: str) -> str | None:
+    """The value of whichever of ``words`` occurs last in ``text``."""
+    best, position = None, -1
+    for word, value in words.items():
+        found = text.rfind(word)
+        if found > position:
+            best, position = value, found
+    return best
+
+
+def _number(text: str) -> float | None:
+    text = text.strip()
+    if re.fullmatch(r"[\d.,\s]+(?:[A-Za-z]+)?", text):
+        return parse_digits(text)
+    return parse_chinese(text)
+
+
+def _clause_start(text: str, position: int) -> int:
+    window_start = max(0, position - 200)
+    last = window_start
+    for match in _CLAUSE_END.finditer(text, window_start, position):
+        last = match.end()
+    return last
+
+
+def _clause_end(text: str, position: int) -> int:
+    match = _CLAUSE_END.search(text, position, min(len(text), position + 200))
+    return match.start() if match else min(len(text), position + 200)
+
+
+class Rates:
+    """Yearly average exchange rates (units per USD) and the hours in each pay period."""
+
+    HOURS = {"hour": 1.0, "day": 8.0, "week": 40.0, "month": 40.0 * 52 / 12,
+             "year": 40.0 * 52}
+
+    def __init__(self, data: dict) -> None:
+        self.rates: dict[str, dict[int, float]] = {
+            code: {int(y): float(v) for y, v in years.items()}
+            for code, years in (data.get("rates") or {}).items()}
+
+    def rate(self, currency: str, year: int | None) -> tuple[float, int] | None:
+        if currency == "USD":
+            return 1.0, year or 0
+        years = self.rates.get(currency)
+        if not years:
+            return None
+        chosen = min(years, key=lambda y: abs(y - year)) if year else max(years)
+        return years[chosen], chosen
+
+    def convert(self, wage: Wage, year: int | None) -> None:
+        """hourly_usd (and _max) with the basis of the conversion; none for per-task pay."""
+        hours = self.HOURS.get(wage.period or "")
+        rate = self.rate(wage.currency, year)
+        if hours is None or rate is None:
+            wage.basis = ("per-task pay has no hourly figure" if wage.period == "task" else
+                          "no pay period stated" if wage.period is None else
+                          f"no exchange rate for {wage.currency}")
+            return
+        per_usd, rate_year = rate
+        wage.hourly_usd = round(wage.amount / per_usd / hours, 2)
+        if wage.amount_max is not None:
+            wage.hourly_usd_max = round(wage.amount_max / per_usd / hours, 2)
+        parts = [f"{wage.period}: {hours:g} h (40 h week, 52 weeks)" if hours != 1 else "hourly"]
+        if wage.currency != "USD":
+            parts.append(f"{per_usd:g} {wage.currency}/USD ({rate_year} average)")
+        wage.basis = "; ".join(parts)
+
+
+@lru_cache(maxsize=1)
+def load_wage_finder(config: Path = CONFIG) -> WageFinder:
+    def read(name: str) -> dict:
+        return yaml.safe_load((config / name).read_text(encoding="utf-8")) or {}
+
+    lexicon = read("wages.yaml")
+    for key in ("period_after_prefix", "period_before_suffix", "pay", "not_pay"):
+        lexicon[key] = "".join(line.strip() for line in lexicon[key].splitlines())
+    return WageFinder(Currencies(read("currencies.yaml")), lexicon,
+                      Rates(read("exchange_rates.yaml")))
