@@ -40,6 +40,7 @@ BENCH_PAGES ?= 5000
 bench: $(STAMP)
 	$(BIN)/python -m bench.bench_pipeline --docs $(BENCH_DOCS)
 	$(BIN)/python -m bench.bench_crawl --pages $(BENCH_PAGES)
+	$(BIN)/python -m bench.bench_nlp
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

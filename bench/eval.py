@@ -211,6 +211,29 @@ def main() -> None:
     console.print(f"syndication (dedup), {scores['pairs']} labelled pairs "
                   f"({scores['positives']} copies): precision {scores['precision']:.3f}, "
                   f"recall {scores['recall']:.3f}")
+    _print_nlp(console)
+
+
+def _print_nlp(console: Console) -> None:
+    from bench.nlp_eval import FIELDS, SETS, evaluate, ner_recall
+
+    table = Table(title="NLP (dev: tuned on; check: never tuned on)")
+    for column in ("set", "field", "language", "gold", "precision", "recall", "F1"):
+        table.add_column(column, justify="right")
+    for set_name, path in SETS.items():
+        scores = evaluate(path)
+        for field in FIELDS:
+            for lang in ("all", "en", "zh"):
+                s = scores[f"{field}/{lang}"]
+                table.add_row(f"{set_name} ({scores['items']})", field, lang, str(s["gold"]),
+                              f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}")
+        table.add_row(set_name, "wage qualifier", "all", "", "", "",
+                      f"{scores['qualifier_accuracy']:.3f} (accuracy)")
+    console.print(table)
+    for name, recall in ner_recall().items():
+        console.print(f"{name}: LOC recall {recall['LOC']:.3f} of {recall['LOC spans']} spans, "
+                      f"ORG recall {recall['ORG']:.3f} of {recall['ORG spans']} spans "
+                      "(all gold spans, rivers and ministries included)")
 
 
 if __name__ == "__main__":

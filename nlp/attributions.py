@@ -11,24 +11,30 @@ from pathlib import Path
 
 import yaml
 
-from nlp.lexicon import Lexicon
+from nlp.lexicon import Lexicon, han_variants
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"
 
-_BEFORE = re.compile(
+_BEFORE_PATTERN = (
     r"(?:according to|reported by|reporting by|told|telling|in an interview with|speaking to|"
     r"spoke to|spoke with|cited by|quoted by|published by|obtained by|reviewed by|seen by|"
     r"first reported by|as reported by|reported in|(?:report|investigation|analysis|study|"
     r"survey|story|article|review|audit|data|research|findings|reporting|interview|index|"
-    r"ratings?|documents?)\s+(?:by|from|in)|据|根据|援引|引述|转引|引用|来自|接受|对)"
-    r"\s*(?:the\s+|a\s+|an\s+)?(?:\d{4}\s+)?$", re.IGNORECASE)
-_AFTER = re.compile(
+    r"ratings?|documents?)\s+(?:by|from|in)|(?:a\s+)?statement\s+to|据|根据|援引|引述|转引|引用|来自|"
+    r"接受|对|告诉|向)"
+    r"\s*(?:the\s+|a\s+|an\s+)?(?:\d{4}\s+)?$")
+_AFTER_PATTERN = (
     r"\s*(?:magazine|newspaper|'s|’s)?\s*(?:\d{4}\s+)?(?:has\s+|had\s+|first\s+|previously\s+|"
     r"later\s+|also\s+)?(?:reported|reports|found|finds|revealed|reveals|wrote|writes|noted|"
     r"learned|obtained|documented|estimated|estimates|calculated|uncovered|investigation|report"
-    r"|reporting|analysis|survey|study|said|says|found that)\b"
-    r"|(?:周刊|杂志|网站|网|记者|新闻|报)?\s*(?:报道|报导|称|指出|发现|获悉|披露|援引|消息|调查|"
-    r"发布|表示|分析|写道|了解到|统计)", re.IGNORECASE)
+    r"|reporting|analysis|survey|study|said|says|found that|warned|warns)\b|\s*,\s*citing\b"
+    r"|(?:周刊|杂志|网站|网|记者|新闻|报)?\s*(?:的)?(?:一份|最新)?(?:报告|调查|研究)?(?:显示|"
+    r"报道|报导|称|指出|发现|获悉|披露|援引|消息|调查|发布|表示|分析|写道|了解到|统计|注意到)")
+
+
+# the cue words in Simplified and Traditional script (據《時代》雜誌報導)
+_BEFORE = re.compile("|".join(f"(?:{p})" for p in han_variants(_BEFORE_PATTERN)), re.IGNORECASE)
+_AFTER = re.compile("|".join(f"(?:{p})" for p in han_variants(_AFTER_PATTERN)), re.IGNORECASE)
 
 
 @dataclass(frozen=True)

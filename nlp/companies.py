@@ -20,9 +20,10 @@ CONFIG = Path(__file__).resolve().parent.parent / "config"
 
 # a name that is also a word counts only beside one of these
 _CUE_AFTER = re.compile(r"[\s,]*(?:Inc\b|Ltd\b|LLC\b|Corp\b|Co\.|GmbH|AI\b|Technologies\b"
-                        r"|Labs?\b|'s? (?:platform|subsidiary|contractors?|workers|annotators)"
-                        r"|,? (?:a|the) (?:\w+[- ])?(?:company|firm|startup|start-up|vendor"
-                        r"|contractor|platform)|公司|平台|旗下)")
+                        r"|Labs?\b|['’]s\b|(?:contributors|workers|taskers|raters|pay)\b"
+                        r"|(?:said|says|told|announced|which|whose)\b"
+                        r"|,? (?:a|an|the) (?:[\w-]+ ){0,3}(?:company|firm|startup|start-up|vendor"
+                        r"|contractor|platform|marketplace)|公司|平台|旗下|等)")
 _CUE_BEFORE = re.compile(r"(?:company|firm|startup|start-up|contractor|vendor|platform|"
                          r"subsidiary|clients?|by|for|at|with|公司|平台|旗下)\s*$", re.IGNORECASE)
 
@@ -30,12 +31,14 @@ _SUFFIX = (r"(?:Inc\.?|Ltd\.?|LLC|Limited|Corp\.?|Corporation|PLC|GmbH|S\.A\.|Pv
            r"|Private Limited|Co\., Ltd\.?|Company Limited)")
 _CAP = r"[A-Z][\w&'’.-]*"
 _LEGAL = re.compile(rf"\b((?:{_CAP} ){{0,4}}{_CAP},? {_SUFFIX})(?!\w)")
-_BASED = re.compile(rf"\b((?:{_CAP} ){{0,3}}{_CAP}), an? (?:[A-Z][\w-]*[- ])*(?:[\w-]+-based )?"
-                    r"(?:outsourcing |data[- ]\w+ |tech(?:nology)? |AI |labelling |labeling |"
-                    r"annotation |staffing |moderation |BPO )?(?:company|firm|startup|vendor"
-                    r"|contractor|subcontractor)\b")
-_CALLED = re.compile(rf"\b(?:company|firm|startup|vendor|contractor|subcontractor|platform) "
-                     rf"(?:called|named) ((?:{_CAP} ){{0,3}}{_CAP})")
+_BASED = re.compile(rf"\b((?:{_CAP} ){{0,3}}{_CAP}), an? (?:[\w-]+ ){{0,4}}(?:company|firm"
+                    r"|startup|start-up|vendor|contractor|subcontractor|agency|outsourcer)\b")
+_CALLED = re.compile(rf"\b(?:company|firm|startup|vendor|contractor|subcontractor|platform"
+                     rf"|agency|outsourcer) (?:called|named) ((?:{_CAP} ){{0,3}}{_CAP})")
+_LED_BY = re.compile(rf"\b(?:led by|backed by|from investors? (?:such as|including)) "
+                     rf"((?:{_CAP} ){{0,3}}{_CAP})")
+_ZH_NAMED = re.compile(r"(?:名为|名叫|叫做|叫)[“\"「]([^”\"」]{2,12})[”\"」]的?"
+                       r"[\u4e00-\u9fff]{0,6}?(?:公司|企业|平台|机构|工作室)")
 _ZH_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|科技公司|数据公司|信息技术公司"
                         r"|网络公司|外包公司|人工智能公司)")
 _ZH_ROLES = ("外包商", "供应商", "承包商", "合作方", "服务商", "外包公司", "子公司", "母公司",
@@ -93,14 +96,19 @@ class Companies:
 def _unlisted(text: str) -> list[tuple[int, int, str]]:
     """Companies the gazetteer does not know, by the way text introduces them."""
     spans = []
-    for pattern in (_LEGAL, _BASED, _CALLED):
+    for pattern in (_LEGAL, _BASED, _CALLED, _LED_BY):
         for match in pattern.finditer(text):
             name = match.group(1).strip(" ,")
-            if name.split()[0] in {"The", "A", "An", "In", "At", "For", "But", "And"}:
+            first = name.split()[0]
+            if first in {"In", "At", "From", "On", "Across"}:
+                continue  # "In Johannesburg, a vendor ...": a place, not a company
+            if first in {"The", "A", "An", "For", "But", "And"}:
                 name = name.split(" ", 1)[1] if " " in name else ""
             if len(name) >= 3:
                 start = match.start(1) + match.group(1).index(name)
                 spans.append((start, start + len(name), name))
+    for match in _ZH_NAMED.finditer(text):
+        spans.append((match.start(1), match.end(1), match.group(1)))
     for match in _ZH_SUFFIX.finditer(text):
         start = match.start()
         while start > 0 and match.start() - start < 14 and text[start - 1] not in _ZH_STOP:

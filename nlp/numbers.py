@@ -32,7 +32,9 @@ _ZH_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1
 _ZH_LARGE = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 ZH_NUMERAL = "[零〇一二两俩三四五六七八九十百千万萬亿億壹贰叁肆伍陆柒捌玖拾佰仟]+"
 # 2.2 万 | 1.5万 | 3000 | 两千 | 三千五 | 2万5
-ZH_NUMBER = rf"(?:(?:{DIGITS})\s?[万萬亿億千]?(?:[零一二两三四五六七八九\d]+)?|{ZH_NUMERAL})"
+ZH_NUMBER = (rf"(?:[一二两三四五六七八九][二三四五六七八九][十百千万]"
+             rf"|(?:十|[一二两三四五六七八九]十)几|几[十百千万]|(?:{DIGITS})\s?(?:[万萬亿億](?:\d+[千百]?|[零一二两三四五六七八九][千百]?)?"
+             rf"|[千百])?|{ZH_NUMERAL})")
 
 _SEPARATORS = re.compile(r"[,\u202f\u00a0 ]")
 _DIGIT_SCALE = re.compile(rf"^({DIGITS})\s*([A-Za-z]+)?$")
@@ -75,47 +77,53 @@ def parse_words(text: str) -> float | None:
 
 def parse_chinese(text: str) -> float | None:
     """``两千`` → 2000, ``三千五`` → 3500, ``2.2万`` → 22000, ``1.5 亿`` → 150000000,
-    ``十二`` → 12, ``2万5`` → 25000."""
+    ``十二`` → 12, ``2万5`` → 25000, ``2万8千`` → 28000, ``一百零五`` → 105."""
     text = text.replace(" ", "").replace(",", "").replace("，", "")
     if not text:
         return None
-    mixed = re.fullmatch(r"(\d+(?:\.\d+)?)([千万萬亿億])?(\d+|[零一二两三四五六七八九])?", text)
-    if mixed:
-        value = float(mixed.group(1))
-        unit = mixed.group(2)
-        if unit:
-            scale = _ZH_LARGE.get(unit) or _ZH_SMALL[unit]
-            value *= scale
-            if mixed.group(3):  # 2万5 = 25000: the trailing digit is one order below
-                tail = mixed.group(3)
-                digit = _ZH_DIGITS[tail] if tail in _ZH_DIGITS else float(tail)
-                if digit < 10:
-                    value += digit * scale / 10
-        elif mixed.group(3):
-            return None
-        return value
-    return _chinese_numeral(text)
-
-
-def _chinese_numeral(text: str) -> float | None:
-    total, section, number = 0.0, 0.0, 0.0
+    total, section, number = 0.0, 0.0, None
     last_unit = 1
     zero = False  # 一百零五 = 105: after a 零 the last digit is units, not one order below
-    for char in text:
-        if char in "零〇":
+    for token in _ZH_TOKEN.findall(text):
+        if token[0].isdigit() or token[0] == ".":
+            number = float(token)
+        elif token in "零〇":
             zero = True
-        elif char in _ZH_DIGITS and char not in _ZH_SMALL:
-            number = _ZH_DIGITS[char]
-        elif char in _ZH_SMALL:
-            unit = _ZH_SMALL[char]
-            section += (number or (1 if unit == 10 else 0) or 1) * unit
-            number, last_unit, zero = 0, unit, False
-        elif char in _ZH_LARGE:
-            section += number
-            total += section * _ZH_LARGE[char]
-            section, number, last_unit, zero = 0, 0, _ZH_LARGE[char], False
+        elif token in _ZH_DIGITS and token not in _ZH_SMALL:
+            number = _ZH_DIGITS[token]
+        elif token in _ZH_SMALL:
+            unit = _ZH_SMALL[token]
+            section += (number if number is not None else 1) * unit
+            number, last_unit, zero = None, unit, False
+        elif token in _ZH_LARGE:
+            section += number or 0
+            total += (section or 1) * _ZH_LARGE[token]
+            section, number, last_unit, zero = 0, None, _ZH_LARGE[token], False
         else:
             return None
-    if number and not zero and last_unit >= 100 and text[-1] not in _ZH_SMALL:
-        number *= last_unit / 10  # 三千五 = 3500, 两万三 = 23000
-    return total + section + number
+    if number is not None and not zero and last_unit >= 100 and number < 10 \
+            and float(number).is_integer():
+        number *= last_unit / 10  # 三千五 = 3500, 两万三 = 23000, 2万5 = 25000
+    return total + section + (number or 0)
+
+
+_ZH_TOKEN = re.compile(r"\d+(?:\.\d+)?|\.\d+|.")
+# two neighbouring digits and a unit: 三四千 (3,000 to 4,000), 五六千元, 十几 (more than ten)
+ZH_APPROX = re.compile(r"([一二两三四五六七八九])([二三四五六七八九])([十百千万])"
+                       r"|(十|[一二两三四五六七八九]十)几|几([十百千万])")
+
+
+def parse_chinese_range(text: str) -> tuple[float, float | None, str | None] | None:
+    """``三四千`` → (3000, 4000, between), ``十几`` → (10, None, more_than),
+    ``几千`` → (1000, None, more_than)."""
+    match = ZH_APPROX.fullmatch(text.strip())
+    if not match:
+        return None
+    if match.group(1):
+        unit = _ZH_SMALL.get(match.group(3)) or _ZH_LARGE[match.group(3)]
+        low, high = _ZH_DIGITS[match.group(1)], _ZH_DIGITS[match.group(2)]
+        return (low * unit, high * unit, "between") if high == low + 1 else None
+    if match.group(4):
+        return parse_chinese(match.group(4)), None, "more_than"
+    unit = _ZH_SMALL.get(match.group(5)) or _ZH_LARGE[match.group(5)]
+    return float(unit), None, "more_than"

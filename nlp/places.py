@@ -61,7 +61,8 @@ class Gazetteer:
     def find(self, text: str, masked: list[tuple[int, int]] = ()) -> list[tuple[Hit, Place]]:
         """Places named in ``text``, outside ``masked`` spans (company and outlet names)."""
         hits = [h for h in self.lexicon.find(text)
-                if not any(s < h.end and h.start < e for s, e in masked)]
+                if not any(s < h.end and h.start < e for s, e in masked)
+                and not text.startswith("$", h.end)]  # US$ is a currency
         certain = {h.values[0].place.country_code for h in hits if len(h.values) == 1
                    and not h.values[0].small}
         found = []
@@ -167,6 +168,9 @@ def load_gazetteer(config: Path = CONFIG) -> Gazetteer:
         if len(city["name"]) >= 4:  # "Bo", "Ede", "Ise": words and name parts, not places
             forms.append((city["name"], Form(place, small=small)))
         for alternate in city["alternatenames"]:
+            if _zh(alternate) and alternate.endswith("市") and len(alternate) >= 3:
+                forms.append((alternate[:-1], Form(place, small=small,
+                                                   zh_needs_suffix=alternate[:-1] in stop_zh)))
             if _zh(alternate):
                 short = len(alternate) <= 2 and not alternate.endswith(_ZH_SUFFIX)
                 forms.append((alternate, Form(place, small=small and not short,

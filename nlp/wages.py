@@ -18,12 +18,14 @@ from pathlib import Path
 import ahocorasick
 import yaml
 
+from nlp.lexicon import han_variants
 from nlp.numbers import (
     DIGITS,
     SCALE,
     WORD_NUMBER,
     ZH_NUMBER,
     parse_chinese,
+    parse_chinese_range,
     parse_digits,
     parse_words,
 )
@@ -80,7 +82,8 @@ class Currencies:
             for word in [*(spec.get("words") or []), *(spec.get("ambiguous_words") or [])]:
                 self.words.setdefault(str(word).lower(), []).append(code)
             for word in spec.get("words_zh") or []:
-                self.words_zh.setdefault(str(word), []).append(code)
+                for form in han_variants(str(word)):
+                    self.words_zh.setdefault(form, []).append(code)
             for word, factor in (spec.get("minor") or {}).items():
                 self.minor.setdefault(str(word).lower(), (code, float(factor)))
             self.words.setdefault(code.lower(), []).append(code)
@@ -130,6 +133,14 @@ class Vocabulary:
     period_clause: dict[str, str]
     pay: re.Pattern[str]
     not_pay: re.Pattern[str]
+    bare_zh: re.Pattern[str]  # 月薪不到两千: Chinese pay with no currency written (yuan)
+    currency_before: re.Pattern[str]  # 新台币 2 万元: the currency named before the number
+
+
+def _both_scripts(pattern: str) -> str:
+    """A regex of Chinese words, matching them in Simplified and Traditional script."""
+    traditional = han_variants(pattern) - {pattern}
+    return "|".join(f"(?:{p})" for p in [pattern, *traditional])
 
 
 def _vocabulary(currencies: Currencies, lexicon: dict) -> Vocabulary:
@@ -147,29 +158,41 @@ def _vocabulary(currencies: Currencies, lexicon: dict) -> Vocabulary:
         rf"(?P<sym>{symbol})\s?(?P<num>{number})(?!\d)"
         rf"|(?P<znum>{ZH_NUMBER})\s?(?P<more>多|余)?\s?(?P<zword>{zh_words})")
     q = lexicon["qualifiers"]
-    qualifiers = {w.lower(): kind for kind, words in q.items() for w in words}
+    qualifiers = {f.lower(): kind for kind, words in q.items() for w in words
+                  for f in han_variants(str(w))}
     p = lexicon["periods"]
-    periods = {w.lower(): kind for kind, words in p.items() for w in words}
+    periods = {f.lower(): kind for kind, words in p.items() for w in words
+               for f in han_variants(str(w))}
     joiner = r"\s?(?:-|–|—|~|～|to|and|至|到)\s?"
+    # a digit amount that goes on in Chinese units (1萬2千) is read as Chinese
+    number = rf"(?:{DIGITS})(?:{SCALE})?(?![万萬亿億千百\d])"
+    after_words = [f for w in lexicon["qualifiers_after"] for f in han_variants(w)]
+    qualifier_words = _alternation(list(qualifiers))
     return Vocabulary(
         money_en=money_en, money_zh=money_zh,
         range_right=re.compile(rf"{joiner}(?:{symbol})?\s?(?P<num>{number}|{ZH_NUMBER})"
                                rf"(?!\d)\s?(?:{word}|{zh_words})?", re.IGNORECASE),
         range_left=re.compile(rf"(?:{symbol})?\s?(?P<num>{number}|{ZH_NUMBER})\s?(?:{word})?"
                               rf"{joiner}$", re.IGNORECASE),
-        qualifier_before=re.compile(rf"(?:^|(?<=[\s(\"“'‘，,:：\u4e00-\u9fff]))(?P<q>{_alternation(list(qualifiers))})"
+        qualifier_before=re.compile(rf"(?:^|(?<=[\s(\"“'‘，,:：\u4e00-\u9fff]))(?P<q>{qualifier_words})"
                                     r"\s*(?:of\s+|just\s+|only\s+)?$", re.IGNORECASE),
-        qualifier_after=re.compile(rf"\s*(?P<q>{_alternation(lexicon['qualifiers_after'])})"),
-        qualifiers=qualifiers | {k.lower(): v for k, v in
-                                 (lexicon.get("qualifiers_after_kind") or {}).items()},
+        qualifier_after=re.compile(rf"\s*(?P<q>{_alternation(after_words)})"),
+        qualifiers=qualifiers | {f.lower(): v for k, v in
+                                 (lexicon.get("qualifiers_after_kind") or {}).items()
+                                 for f in han_variants(k)},
         period_after=re.compile(rf"\s*(?:{lexicon['period_after_prefix']})\s*"
                                 rf"(?P<p>{_alternation(list(periods))})(?![a-z])", re.IGNORECASE),
         period_before=re.compile(rf"(?P<p>{_alternation(list(periods))})"
                                  rf"(?:{lexicon['period_before_suffix']})$", re.IGNORECASE),
         periods=periods,
-        period_clause=lexicon.get("period_clause") or {},
-        pay=re.compile(lexicon["pay"], re.IGNORECASE),
-        not_pay=re.compile(lexicon["not_pay"], re.IGNORECASE),
+        period_clause={f: v for k, v in (lexicon.get("period_clause") or {}).items()
+                       for f in han_variants(str(k))},
+        pay=re.compile(_both_scripts(lexicon["pay"]), re.IGNORECASE),
+        not_pay=re.compile(_both_scripts(lexicon["not_pay"]), re.IGNORECASE),
+        bare_zh=re.compile(rf"(?:{_both_scripts(lexicon['bare_zh_cue'])})"
+                           rf"(?P<q>{qualifier_words})?\s?(?P<znum>{ZH_NUMBER})"
+                           r"(?![\d.万萬千百亿億元块塊美%％年岁歲个個人名位小时天月周次倍条張张件])"),
+        currency_before=re.compile(rf"(?P<zword>{zh_words})\s?$"),
     )
 
 
@@ -207,9 +230,33 @@ class WageFinder:
                     wages.append(wage)
                     taken_until = wage.end
             taken_until = -1
+        if len(patterns) > 1:
+            wages += self._bare_chinese(text, wages, countries)
         wages.sort(key=lambda w: w.start)
+        _inherit_periods(text, wages)
         for wage in wages:
             self.rates.convert(wage, year)
+        return wages
+
+    def _bare_chinese(self, text: str, found: list[Wage], countries: list[str]) -> list[Wage]:
+        """月薪不到两千, 一个月能挣四五千: the number right after a pay word is pay in yuan
+        (or the local currency written 元) even with no currency written."""
+        wages = []
+        for match in self.vocabulary.bare_zh.finditer(text):
+            start, end = match.start("znum"), match.end("znum")
+            if any(w.start <= start < w.end for w in [*found, *wages]):
+                continue
+            approximate = parse_chinese_range(match.group("znum"))
+            amount = approximate[0] if approximate else parse_chinese(match.group("znum"))
+            if not amount or amount < 1:
+                continue
+            currency = self.currencies.resolve("元", self.currencies.words_zh, countries)
+            wage = Wage(match.group("znum"), start, end, amount, currency,
+                        approximate[1] if approximate else None,
+                        qualifier=approximate[2] if approximate else None)
+            wage = self._complete(text, wage)
+            if wage is not None:
+                wages.append(wage)
         return wages
 
     def _anchors(self, text: str) -> list[int]:
@@ -242,8 +289,18 @@ class WageFinder:
             else:
                 currency = currencies.resolve(written, currencies.words, countries)
         elif groups.get("zword"):
-            amount = parse_chinese(groups["znum"])
-            currency = currencies.resolve(groups["zword"], currencies.words_zh, countries)
+            approximate = parse_chinese_range(groups["znum"])
+            amount = approximate[0] if approximate else parse_chinese(groups["znum"])
+            written = groups["zword"]
+            before = self.vocabulary.currency_before.search(text, max(0, match.start() - 6),
+                                                            match.start())
+            if before and written in {"元", "块", "塊", "块钱", "塊錢"}:  # 新台币 2 万元
+                written = before.group("zword")
+            currency = currencies.resolve(written, currencies.words_zh, countries)
+            if approximate and amount:
+                wage = Wage(match.group(0), match.start(), match.end(), amount, currency,
+                            approximate[1], qualifier=approximate[2])
+                return wage
         else:
             return None
         if amount is None or amount <= 0:
@@ -281,6 +338,9 @@ class WageFinder:
         if period:
             wage.period = vocabulary.periods[period.group("p").lower()]
             period_end = period.end()
+            recorded = _OF_RECORDING.match(text, period_end)
+            if wage.period == "hour" and recorded:  # per hour *of audio* is piece rate
+                wage.period, period_end = "task", recorded.end()
         else:
             window = text[max(clause_start, start - 60):start]
             earlier = vocabulary.period_before.search(window)
@@ -316,6 +376,25 @@ class WageFinder:
 
 
 _DIGIT_RUN = re.compile(r"\d+")
+_OF_RECORDING = re.compile(r"\s+of\s+(?:[\w-]+\s+)?(?:audio|speech|recordings?|video|footage|"
+                           r"transcription|transcribed audio)\b", re.IGNORECASE)
+_SENTENCE_STOP = re.compile(r"[.!?。！？；;]\s")
+
+
+def _inherit_periods(text: str, wages: list[Wage]) -> None:
+    """An amount with no period takes the period of the nearest amount in the same sentence
+    ("₱600 a day, down from ₱1,000"; "21,000 shillings ($170) a month")."""
+    for wage in wages:
+        if wage.period:
+            continue
+        for other in sorted(wages, key=lambda o: abs(o.start - wage.start)):
+            if other is wage or not other.period:
+                continue
+            low, high = (other.end, wage.start) if other.start < wage.start else \
+                (wage.end, other.start)
+            if high - low < 150 and not _SENTENCE_STOP.search(text, low, max(low, high)):
+                wage.period = other.period
+                break
 _BACK = 24  # how far before an anchor an amount can start: "twenty-five " + "dollars"
 
 
@@ -415,7 +494,7 @@ def load_wage_finder(config: Path = CONFIG) -> WageFinder:
         return yaml.safe_load((config / name).read_text(encoding="utf-8")) or {}
 
     lexicon = read("wages.yaml")
-    for key in ("period_after_prefix", "period_before_suffix", "pay", "not_pay"):
+    for key in ("period_after_prefix", "period_before_suffix", "pay", "not_pay", "bare_zh_cue"):
         lexicon[key] = "".join(line.strip() for line in lexicon[key].splitlines())
     return WageFinder(Currencies(read("currencies.yaml")), lexicon,
                       Rates(read("exchange_rates.yaml")))

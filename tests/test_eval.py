@@ -27,3 +27,22 @@ def test_syndication_decisions_stay_above_their_floors() -> None:
     assert scores["positives"] >= 60 and scores["pairs"] - scores["positives"] >= 60
     assert scores["precision"] >= FLOOR["dedup_precision"]
     assert scores["recall"] >= FLOOR["dedup_recall"]
+
+
+def test_nlp_fields_stay_above_their_floors() -> None:
+    from bench.nlp_eval import FIELDS, SETS, evaluate
+
+    for set_name, path in SETS.items():
+        scores = evaluate(path)
+        assert scores["items"] >= (250 if set_name == "dev" else 100)
+        for field in FIELDS:
+            assert scores[f"{field}/all"]["f1"] >= FLOOR["nlp_f1"][set_name][field], \
+                (set_name, field, scores["errors"][field][:10])
+
+
+def test_chinese_place_recall_stays_above_its_floor() -> None:
+    from bench.nlp_eval import ner_recall
+
+    for name, recall in ner_recall().items():
+        assert recall["LOC spans"] > 400
+        assert recall["LOC"] >= FLOOR["ner_loc_recall"], name
