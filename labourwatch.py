@@ -299,7 +299,7 @@ def extract(
     as_json: Annotated[bool, typer.Option("--json", help="The extract --json shape")] = False,
 ) -> None:
     """Wages, companies, places, organisations, people, attributions and claims in a text."""
-    from nlp.pipeline import analyse
+    from nlp.pipeline import analyse, configure
     from pipeline.errors import PipelineError
     from pipeline.extract import extract_html, sniff
 
@@ -319,6 +319,8 @@ def extract(
         text = raw.decode("utf-8", "replace")
     if lang not in {"auto", "en", "zh"}:
         raise _fail(f"--lang must be auto, en or zh, not {lang!r}", 2)
+    settings = _settings(ctx)
+    configure(settings.nlp_model, settings.config_dir)
     result = analyse(text, lang, year)
     if extracted is not None:
         result["text"] = text  # offsets point into the extracted article text

@@ -27,8 +27,7 @@ class StorePipeline:
     def __init__(self, context: CrawlContext) -> None:
         self.context = context
         settings = context.settings
-        self.pool = ExtractPool(settings.crawl_extract_workers, settings.min_text_chars,
-                                settings.config_file("relevance.yaml"))
+        self.pool = ExtractPool.from_settings(settings, settings.crawl_extract_workers)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:

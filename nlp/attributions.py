@@ -7,13 +7,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
 from nlp.lexicon import Lexicon, han_variants
-
-CONFIG = Path(__file__).resolve().parent.parent / "config"
+from nlp.paths import data_file
 
 _BEFORE_PATTERN = (
     r"(?:according to|reported by|reporting by|told|telling|in an interview with|speaking to|"
@@ -91,6 +89,7 @@ def _right_edge(text: str, end: int) -> int:
     return end + 1 if end < len(text) and text[end] == "》" else end
 
 
-@lru_cache(maxsize=1)
-def load_attributions(path: Path = CONFIG / "gazetteer" / "outlets.yaml") -> Attributions:
+@lru_cache(maxsize=4)
+def load_attributions(config_dir: str | None = None) -> Attributions:
+    path = data_file(config_dir, "gazetteer/outlets.yaml")
     return Attributions(yaml.safe_load(path.read_text(encoding="utf-8")) or [])

@@ -10,13 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
 from nlp.lexicon import Lexicon
-
-CONFIG = Path(__file__).resolve().parent.parent / "config"
+from nlp.paths import data_file
 
 # a name that is also a word counts only beside one of these
 _CUE_AFTER = re.compile(r"[\s,]*(?:Inc\b|Ltd\b|LLC\b|Corp\b|Co\.|GmbH|AI\b|Technologies\b"
@@ -123,6 +121,7 @@ def _unlisted(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-@lru_cache(maxsize=1)
-def load_companies(path: Path = CONFIG / "gazetteer" / "companies.yaml") -> Companies:
+@lru_cache(maxsize=4)
+def load_companies(config_dir: str | None = None) -> Companies:
+    path = data_file(config_dir, "gazetteer/companies.yaml")
     return Companies(yaml.safe_load(path.read_text(encoding="utf-8")) or [])

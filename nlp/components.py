@@ -23,6 +23,9 @@ from nlp.organizations import Named, load_organizations
 from nlp.places import load_gazetteer
 from nlp.wages import load_wage_finder
 
+# the data files come from this config dir when it has them (else the shipped config/)
+DEFAULTS = {"config_dir": ""}
+
 for _name in ("year", "outlet_names", "attributions", "companies", "places", "organizations",
               "people", "wages", "claims"):
     if not Doc.has_extension(_name):
@@ -65,10 +68,10 @@ def _spans(doc: Doc, key: str, records: list[dict], label_key: str) -> None:
     doc.spans[key] = spans
 
 
-@Language.factory("labourwatch_attributions", assigns=["doc._.attributions", "doc._.outlet_names",
-                                                        "doc.spans"])
-def make_attributions(nlp: Language, name: str):  # noqa: ANN201 - spaCy factory
-    finder = load_attributions()
+@Language.factory("labourwatch_attributions", default_config=DEFAULTS,
+                  assigns=["doc._.attributions", "doc._.outlet_names", "doc.spans"])
+def make_attributions(nlp: Language, name: str, config_dir: str):  # noqa: ANN201 - factory
+    finder = load_attributions(config_dir or None)
 
     def attributions(doc: Doc) -> Doc:
         text = text_of(doc)
@@ -81,10 +84,10 @@ def make_attributions(nlp: Language, name: str):  # noqa: ANN201 - spaCy factory
     return attributions
 
 
-@Language.factory("labourwatch_companies", requires=["doc._.outlet_names"],
-                  assigns=["doc._.companies", "doc.spans"])
-def make_companies(nlp: Language, name: str):  # noqa: ANN201
-    finder = load_companies()
+@Language.factory("labourwatch_companies", default_config=DEFAULTS,
+                  requires=["doc._.outlet_names"], assigns=["doc._.companies", "doc.spans"])
+def make_companies(nlp: Language, name: str, config_dir: str):  # noqa: ANN201
+    finder = load_companies(config_dir or None)
 
     def companies(doc: Doc) -> Doc:
         found = finder.find(text_of(doc), doc._.outlet_names or [])
@@ -96,11 +99,11 @@ def make_companies(nlp: Language, name: str):  # noqa: ANN201
     return companies
 
 
-@Language.factory("labourwatch_places",
+@Language.factory("labourwatch_places", default_config=DEFAULTS,
                   requires=["doc._.outlet_names", "doc._.companies", "doc._.organizations"],
                   assigns=["doc._.places", "doc.spans"])
-def make_places(nlp: Language, name: str):  # noqa: ANN201
-    gazetteer = load_gazetteer()
+def make_places(nlp: Language, name: str, config_dir: str):  # noqa: ANN201
+    gazetteer = load_gazetteer(config_dir or None)
 
     def places(doc: Doc) -> Doc:
         masked = [*(doc._.outlet_names or []),
@@ -114,11 +117,11 @@ def make_places(nlp: Language, name: str):  # noqa: ANN201
     return places
 
 
-@Language.factory("labourwatch_organizations",
+@Language.factory("labourwatch_organizations", default_config=DEFAULTS,
                   requires=["doc._.outlet_names", "doc._.companies"],
                   assigns=["doc._.organizations", "doc._.people", "doc.spans"])
-def make_organizations(nlp: Language, name: str):  # noqa: ANN201
-    finder = load_organizations()
+def make_organizations(nlp: Language, name: str, config_dir: str):  # noqa: ANN201
+    finder = load_organizations(config_dir or None)
 
     def organizations(doc: Doc) -> Doc:
         masked = [*(doc._.outlet_names or []),
@@ -141,10 +144,10 @@ def make_organizations(nlp: Language, name: str):  # noqa: ANN201
     return organizations
 
 
-@Language.factory("labourwatch_wages", requires=["doc._.places", "doc._.year"],
-                  assigns=["doc._.wages", "doc.spans"])
-def make_wages(nlp: Language, name: str):  # noqa: ANN201
-    finder = load_wage_finder()
+@Language.factory("labourwatch_wages", default_config=DEFAULTS,
+                  requires=["doc._.places", "doc._.year"], assigns=["doc._.wages", "doc.spans"])
+def make_wages(nlp: Language, name: str, config_dir: str):  # noqa: ANN201
+    finder = load_wage_finder(config_dir or None)
 
     def wages(doc: Doc) -> Doc:
         countries = [p["country_code"] for p in doc._.places or [] if p["country_code"]]
@@ -156,11 +159,11 @@ def make_wages(nlp: Language, name: str):  # noqa: ANN201
     return wages
 
 
-@Language.factory("labourwatch_claims",
+@Language.factory("labourwatch_claims", default_config=DEFAULTS,
                   requires=["doc._.wages", "doc._.companies", "doc._.places",
                             "doc._.attributions"],
                   assigns=["doc._.claims"])
-def make_claims(nlp: Language, name: str):  # noqa: ANN201
+def make_claims(nlp: Language, name: str, config_dir: str):  # noqa: ANN201
     def claims(doc: Doc) -> Doc:
         text = text_of(doc)
         counts = worker_counts(text)

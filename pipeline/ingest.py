@@ -87,7 +87,6 @@ class Ingestor:
         self.store = store
         self.archive = archive
         self.processor = Processor(settings, store)
-        self.scorer_file = settings.config_file("relevance.yaml")
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> Ingestor:
@@ -97,7 +96,7 @@ class Ingestor:
     def ingest_file(self, path: Path, outlet: str | None = None, url: str | None = None
                     ) -> IngestResult:
         """One file, extracted in this process."""
-        with ExtractPool(0, self.settings.min_text_chars, self.scorer_file) as pool:
+        with ExtractPool.from_settings(self.settings, 0) as pool:
             return self._finish(self._start(path, url, pool), outlet, url)
 
     def _start(self, path: Path, url: str | None, pool: ExtractPool) -> _Pending:
@@ -174,8 +173,7 @@ class Ingestor:
         flight, and stored in the order given.
         """
         results = []
-        with ExtractPool(self.settings.extract_workers, self.settings.min_text_chars,
-                         self.scorer_file) as pool:
+        with ExtractPool.from_settings(self.settings, self.settings.extract_workers) as pool:
             window: deque[_Pending] = deque()
             for path in [*expand(paths), None]:
                 if path is not None:

@@ -7,6 +7,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
+from config import Settings
+from nlp.pipeline import configure
 from pipeline.document import Document
 from pipeline.process import extract_document
 
@@ -19,12 +21,21 @@ class ExtractPool:
     connections is unsafe, and a fresh interpreter imports only what extraction needs.
     """
 
-    def __init__(self, workers: int, min_chars: int, scorer_file: Path | None) -> None:
+    def __init__(self, workers: int, min_chars: int, scorer_file: Path | None,
+                 nlp_model: str | None = None, config_dir: Path | None = None) -> None:
         self.workers = workers
         self.min_chars = min_chars
         self.scorer_file = scorer_file
-        self.executor = ProcessPoolExecutor(workers, mp_context=get_context("forkserver")
-                                            ) if workers > 0 else None
+        nlp_options = (nlp_model, str(config_dir) if config_dir else None)
+        configure(*nlp_options)  # for work done in this process
+        self.executor = ProcessPoolExecutor(
+            workers, mp_context=get_context("forkserver"), initializer=configure,
+            initargs=nlp_options) if workers > 0 else None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, workers: int) -> ExtractPool:
+        return cls(workers, settings.min_text_chars, settings.config_file("relevance.yaml"),
+                   settings.nlp_model, settings.config_dir)
 
     def submit(self, raw: bytes, url: str | None, content_type: str | None
                ) -> Future[Document]:
