@@ -22,11 +22,33 @@ _WORKERS_ZH = re.compile(
 _VAGUE = {"hundreds": 100, "thousands": 1000, "tens of thousands": 10000, "millions": 1_000_000}
 
 
+_UNIT_EN = re.compile(r"\b(?:workers|contractors|annotators|label(?:l)?ers|moderators|taskers"
+                      r"|raters|people|employees|staff(?:ers)?|freelancers|trainers|members"
+                      r"|agents|tutors|writers|transcribers|testers|reviewers|labourers"
+                      r"|laborers)\b", re.IGNORECASE)
+_UNIT_ZH = re.compile(r"工人|员工|标注员|标注师|审核员|外包人员|劳动者|从业者|训练师|零工|骑手|人")
+
+
+def _anchored(pattern: re.Pattern[str], units: re.Pattern[str], text: str):  # noqa: ANN202
+    """Matches of ``pattern`` that end at a unit word, found from the unit backwards (the
+    number patterns are slow to try at every character)."""
+    last_end = 0
+    for unit in units.finditer(text):
+        window_start = max(last_end, unit.start() - 70)
+        for match in pattern.finditer(text, window_start, unit.end()):
+            if match.end() == unit.end():
+                last_end = match.end()
+                yield match
+                break
+
+
 def worker_counts(text: str) -> list[dict]:
     """Numbers of people: value, unit and where they are written."""
     found = []
-    for pattern in (_WORKERS_EN, _WORKERS_ZH):
-        for match in pattern.finditer(text):
+    for pattern, units in ((_WORKERS_EN, _UNIT_EN), (_WORKERS_ZH, _UNIT_ZH)):
+        if units is _UNIT_ZH and not re.search(r"[\u4e00-\u9fff]", text):
+            continue
+        for match in _anchored(pattern, units, text):
             written = match.group("num")
             value = _VAGUE.get(written.lower()) or _value(written)
             if value is None or value < 2 or (1900 <= value <= 2100 and "," not in written):

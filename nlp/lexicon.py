@@ -7,6 +7,7 @@ regular expression or walking spaCy tokens in Python would cost more than the to
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,8 +43,23 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum() and not ("\u3400" <= ch <= "\u9fff")
 
 
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN = "A-Za-z0-9\u00c0-\u024f"
+_CAPITAL = re.compile(r"[A-Z\u00c0-\u00de\u0100-\u017f]")
+# a capitalised word, after anything but a Latin letter or digit (据BBC报道 too)
+_CAPITAL_WORD = re.compile(rf"(?<![{_LATIN}])[A-Z\u00c0-\u00de\u0100-\u017f][{_LATIN}]*\.?")
+# tokens a name can end at: Latin words (with a final dot: U.S.), or single other characters
+_TOKEN = re.compile(rf"[{_LATIN}]+\.?|[^\s{_LATIN}]")
+
+
 class Lexicon(Generic[T]):
-    """Surface form → values; ``find`` returns the longest non-overlapping hits."""
+    """Surface form → values; ``find`` returns the longest non-overlapping hits.
+
+    Names that start with a capital letter (most of them) are looked up in a dict from each
+    capitalised word of the text over the next few words; the rest (Chinese, lower-case
+    starts such as "sub-Saharan Africa") go through an Aho-Corasick automaton. A single
+    automaton over tens of thousands of Latin names cost a hundred times more per character.
+    """
 
     def __init__(self, entries: Iterable[tuple[str, T]]) -> None:
         table: dict[str, list[T]] = {}
@@ -55,17 +71,30 @@ class Lexicon(Generic[T]):
                 values = table.setdefault(form, [])
                 if value not in values:
                     values.append(value)
-        self.automaton = ahocorasick.Automaton()
+        self.capitalised: dict[str, tuple[T, ...]] = {}
+        # Chinese names in their own automaton, used only on text with Chinese in it
+        self.automata = {"han": ahocorasick.Automaton(), "other": ahocorasick.Automaton()}
+        counts = {"han": 0, "other": 0}
         for surface, values in table.items():
-            self.automaton.add_word(surface, (surface, tuple(values)))
-        if table:
-            self.automaton.make_automaton()
+            if _CAPITAL.match(surface) and surface.isprintable():
+                self.capitalised[surface] = tuple(values)
+                continue
+            kind = "han" if _HAN.search(surface) else "other"
+            self.automata[kind].add_word(surface, (surface, tuple(values)))
+            counts[kind] += 1
+        for kind, automaton in self.automata.items():
+            if counts[kind]:
+                automaton.make_automaton()
+        self.counts = counts
+        self.first_words = {_CAPITAL_WORD.match(s).group(0) for s in self.capitalised}
+        self.longest = max((len(s) for s in self.capitalised), default=0)
         self.size = len(table)
 
     def find(self, text: str) -> list[Hit[T]]:
         if not self.size:
             return []
-        candidates = sorted(self._candidates(text), key=lambda h: (h.start, h.start - h.end))
+        candidates = sorted([*self._capitalised(text), *self._automaton(text)],
+                            key=lambda h: (h.start, h.start - h.end))
         hits: list[Hit[T]] = []
         last_end = -1
         for hit in candidates:
@@ -74,8 +103,30 @@ class Lexicon(Generic[T]):
                 last_end = hit.end
         return hits
 
-    def _candidates(self, text: str) -> Iterator[Hit[T]]:
-        for end_index, (surface, values) in self.automaton.iter(text):
+    def _capitalised(self, text: str) -> Iterator[Hit[T]]:
+        lookup, firsts = self.capitalised, self.first_words
+        for match in _CAPITAL_WORD.finditer(text):
+            word = match.group(0)
+            if word not in firsts and word[:-1] not in firsts:  # most start no name
+                continue
+            start = match.start()
+            best = None
+            for token in _TOKEN.finditer(text, start, min(len(text), start + self.longest)):
+                end = token.end()
+                for stop in (end, end - 1) if text[end - 1] == "." else (end,):
+                    surface = text[start:stop]
+                    if surface in lookup and (stop >= len(text) or not _is_word(text[stop])):
+                        best = (stop, surface)
+            if best:
+                yield Hit(start, best[0], best[1], lookup[best[1]])
+
+    def _automaton(self, text: str) -> Iterator[Hit[T]]:
+        kinds = [k for k, n in self.counts.items() if n and (k == "other" or _HAN.search(text))]
+        for kind in kinds:
+            yield from self._scan(self.automata[kind], text)
+
+    def _scan(self, automaton: ahocorasick.Automaton, text: str) -> Iterator[Hit[T]]:
+        for end_index, (surface, values) in automaton.iter(text):
             end = end_index + 1
             start = end - len(surface)
             # Latin names must be whole words: "Sama" not in "Samarkand", "Meta" not "metal"

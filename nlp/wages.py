@@ -394,11 +394,8 @@ def _inherit_periods(text: str, wages: list[Wage]) -> None:
             if high - low < 150 and not _SENTENCE_STOP.search(text, low, max(low, high)):
                 wage.period = other.period
                 break
+_TOKEN_START = re.compile(r"(?<![A-Za-z0-9])[^\s]|(?<=[A-Za-z0-9])[^A-Za-z0-9\s]")
 _BACK = 24  # how far before an anchor an amount can start: "twenty-five " + "dollars"
-
-
-def _in_word(char: str) -> bool:
-    return char.isascii() and char.isalnum()
 
 
 def _anchored(pattern: re.Pattern[str], text: str, anchors: list[int]
@@ -408,9 +405,9 @@ def _anchored(pattern: re.Pattern[str], text: str, anchors: list[int]
     for anchor in anchors:
         if anchor < last_end:
             continue
-        for start in range(max(last_end, anchor - _BACK), anchor + 1):
-            if start and _in_word(text[start - 1]) and _in_word(text[start]):
-                continue  # never from the middle of a (Latin) word or number
+        # never from the middle of a (Latin) word or number
+        for token in _TOKEN_START.finditer(text, max(last_end, anchor - _BACK), anchor + 1):
+            start = token.start()
             match = pattern.match(text, start)
             if match and match.end() > anchor:
                 yield match
