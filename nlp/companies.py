@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import yaml
 
-from nlp.lexicon import Lexicon
+from nlp.lexicon import Lexicon, near
 from nlp.paths import data_file
 
 # a name that is also a word counts only beside one of these
@@ -35,6 +35,11 @@ _CALLED = re.compile(rf"\b(?:company|firm|startup|vendor|contractor|subcontracto
                      rf"|agency|outsourcer) (?:called|named) ((?:{_CAP} ){{0,3}}{_CAP})")
 _LED_BY = re.compile(rf"\b(?:led by|backed by|from investors? (?:such as|including)) "
                      rf"((?:{_CAP} ){{0,3}}{_CAP})")
+_LEGAL_ANCHOR = re.compile(rf"(?<![\w]){_SUFFIX}(?!\w)")
+_BASED_ANCHOR = re.compile(r"\b(?:company|firm|startup|start-up|vendor|contractor|subcontractor"
+                           r"|agency|outsourcer)\b")
+_CALLED_ANCHOR = re.compile(r"\b(?:called|named)\b")
+_LED_BY_ANCHOR = re.compile(r"\b(?:led by|backed by|from investors?)\b")
 _ZH_NAMED = re.compile(r"(?:名为|名叫|叫做|叫)[“\"「]([^”\"」]{2,12})[”\"」]的?"
                        r"[\u4e00-\u9fff]{0,6}?(?:公司|企业|平台|机构|工作室)")
 _ZH_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|科技公司|数据公司|信息技术公司"
@@ -94,8 +99,9 @@ class Companies:
 def _unlisted(text: str) -> list[tuple[int, int, str]]:
     """Companies the gazetteer does not know, by the way text introduces them."""
     spans = []
-    for pattern in (_LEGAL, _BASED, _CALLED, _LED_BY):
-        for match in pattern.finditer(text):
+    for pattern, anchor in ((_LEGAL, _LEGAL_ANCHOR), (_BASED, _BASED_ANCHOR),
+                            (_CALLED, _CALLED_ANCHOR), (_LED_BY, _LED_BY_ANCHOR)):
+        for match in near(pattern, anchor, text):
             name = match.group(1).strip(" ,")
             first = name.split()[0]
             if first in {"In", "At", "From", "On", "Across"}:

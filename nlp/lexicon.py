@@ -135,3 +135,24 @@ class Lexicon(Generic[T]):
             if _is_word(surface[-1]) and end < len(text) and _is_word(text[end]):
                 continue
             yield Hit(start, end, surface, values)
+
+
+def near(pattern: re.Pattern[str], anchors: re.Pattern[str], text: str, window: int = 80,
+         containing: bool = True) -> Iterator[re.Match[str]]:
+    """Matches of ``pattern`` that contain a match of ``anchors`` (a cheap regex: the word a
+    pattern cannot do without), or with ``containing=False`` any within ``window`` of one.
+    Trying a pattern that starts with a run of capitalised words at every word of an article
+    is most of its cost; this tries it only where it can match."""
+    seen_until = 0
+    for anchor in anchors.finditer(text):
+        low = max(seen_until, anchor.start() - window, 0)
+        high = min(len(text), anchor.end() + window)
+        while high < len(text) and text[high].isalnum():  # never cut a word in two
+            high += 1
+        for match in pattern.finditer(text, low, high):
+            if not containing or (match.start() <= anchor.start() and
+                                  match.end() >= anchor.end()):
+                seen_until = max(seen_until, match.end())
+                yield match
+                if containing:
+                    break

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import yaml
 
-from nlp.lexicon import Lexicon
+from nlp.lexicon import Lexicon, near
 from nlp.paths import data_file
 
 _CAP = r"(?:[A-Z][\w'’&.-]*|of|for|on|and|the|de|du|des|la|&)"
@@ -38,6 +38,9 @@ class Organizations:
             rf"|\b([A-Z][a-z]+(?: [A-Z][a-z]+){{1,2}}),? (?:a|an|the|who|\d{{2}})\b"
             rf"|\b([A-Z][a-z]+(?: [A-Z][a-z]+){{1,2}}) (?:said|says|told|recalled|explained)\b")
         self.not_people = set(data["not_people"])
+        self.en_heads = re.compile(rf"\b(?:{heads})\b")
+        # people are named near a speech verb or a title ("X, a moderator, said ...")
+        self.person_anchor = re.compile(rf"\b(?:{titles}|recalled|explained)\b")
 
     def find(self, text: str, masked: list[tuple[int, int]]) -> list[Named]:
         found: list[Named] = []
@@ -49,7 +52,7 @@ class Organizations:
         for hit in self.known.find(text):
             if free(hit.start, hit.end):
                 found.append(Named("organization", hit.text, hit.start, hit.end))
-        for match in self.en.finditer(text):
+        for match in near(self.en, self.en_heads, text):
             name = re.sub(r"^(?:The|A|An|In|At|But|And|For)\s", "", match.group(1))
             start = match.end(1) - len(name)
             if free(start, match.end(1)) and len(name.split()) >= 2:
@@ -60,7 +63,7 @@ class Organizations:
             name, start = name[cut + 1:], match.start(1) + cut + 1
             if len(name) >= 4 and free(start, match.end(1)):
                 found.append(Named("organization", name, start, match.end(1)))
-        for match in self.person_en.finditer(text):
+        for match in near(self.person_en, self.person_anchor, text, 60, containing=False):
             group = next(g for g in (1, 2, 3) if match.group(g))
             name = match.group(group)
             if name.split()[0] in self.not_people or not free(match.start(group), match.end(group)):
