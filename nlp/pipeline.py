@@ -36,8 +36,7 @@ def configure(model: str | None = None, config_dir: str | Path | None = None) ->
 
 @lru_cache(maxsize=8)
 def build(language: str, model: str | None = None, config_dir: str | None = None) -> Language:
-    """``en`` or ``zh`` (any other language gets the English components on a blank
-    tokenizer of its own, which is what the patterns need)."""
+    """``en`` or ``zh`` (``analyse`` runs every other language through ``en``)."""
     if language == "zh":
         nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     else:
@@ -80,7 +79,9 @@ def analyse(text: str, language: str = "auto", year: int | None = None) -> dict:
     """
     if language == "auto":
         language = detect(text) or "en"
-    nlp = build("zh" if language.startswith("zh") else language, _OPTIONS["model"],
+    # our components read the raw text; the tokenizer only places spans, so every language
+    # but Chinese shares the English pipeline (one per process, not one per language seen)
+    nlp = build("zh" if language.startswith("zh") else "en", _OPTIONS["model"],
                 _OPTIONS["config_dir"])
     doc = nlp.make_doc(text)
     doc.user_data["labourwatch_text"] = text
