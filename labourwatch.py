@@ -274,6 +274,63 @@ def search(
     _print_results(result)
 
 
+@app.command()
+def export(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="articles, wages or claims")],
+    query: Annotated[str, typer.Argument(help='Search query; * for everything')] = "*",
+    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv",
+    out_file: Annotated[Path | None, typer.Option("--out", help="File to write (default: "
+                                                             "standard output)")] = None,
+    outlet: Annotated[list[str] | None, typer.Option(help="Outlet id (repeatable)")] = None,
+    lang: Annotated[list[str] | None, typer.Option(help="Language code (repeatable)")] = None,
+    company: Annotated[list[str] | None, typer.Option(help="Company id (repeatable)")] = None,
+    country: Annotated[list[str] | None, typer.Option(help="Country code (repeatable)")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before YYYY-MM-DD")] = None,
+    wage_min: Annotated[float | None, typer.Option(help="Hourly USD at least")] = None,
+    wage_max: Annotated[float | None, typer.Option(help="Hourly USD at most")] = None,
+    off_topic: Annotated[bool, typer.Option("--off-topic")] = False,
+) -> None:
+    """Every match (not only the first page) as CSV or JSON Lines, each wage and claim with its
+    sentence and archived capture; copies of a syndicated story are all included."""
+    from index.export import KINDS, write
+    from index.export import export as run_export
+    from index.search import SearchFilters
+    from pipeline.store import Store
+
+    settings = _settings(ctx)
+    if kind not in KINDS:
+        raise _fail(f"export kind is one of {', '.join(KINDS)}", 2)
+    if fmt not in {"csv", "jsonl"}:
+        raise _fail("--format is csv or jsonl", 2)
+    try:
+        filters = SearchFilters(outlets=_csv(outlet), languages=_csv(lang),
+                                companies=_csv(company), countries=_csv(country),
+                                since=date.fromisoformat(since) if since else None,
+                                until=date.fromisoformat(until) if until else None,
+                                wage_min=wage_min, wage_max=wage_max, off_topic=off_topic)
+    except ValueError as error:
+        raise _fail(f"bad date: {error}", 2) from error
+    store = Store.from_settings(settings)
+    with _progress() as progress:
+        task = progress.add_task(f"exporting {kind}", total=None)
+        try:
+            result = run_export(connect(settings), settings, store, kind, query, filters,
+                                progress=lambda n: progress.advance(task, n))
+            progress.update(task, total=result.total)
+            target = out_file.open("w", encoding="utf-8", newline="") if out_file else sys.stdout
+            try:
+                count = write(result.rows, kind, fmt, target)
+            finally:
+                if out_file:
+                    target.close()
+        except Exception as error:  # noqa: BLE001
+            raise _fail(f"export failed: {type(error).__name__}: {error}"[:500]) from error
+    err.print(f"{count} {kind} rows from {result.total} matching articles"
+              + (f" written to {escape(str(out_file))}" if out_file else ""))
+
+
 def _print_results(result: dict) -> None:
     table = Table(title=f"{result['total']} stories", show_lines=True)
     for column in ("date", "outlet", "title / highlights"):

@@ -74,6 +74,7 @@ class Settings:
     min_text_chars: int = 150  # below this an extraction is "too short", recorded, not stored
     max_file_bytes: int = 50_000_000  # larger inputs are refused with a recorded reason
     extract_workers: int = os.cpu_count() or 1  # ingest/reprocess extraction processes; 0: inline
+    export_batch: int = 500  # documents per point-in-time page of an export
     nlp_model: str | None = None  # an installed spaCy model whose entities add candidates
 
     # Crawling (Scrapy): polite and identifiable by default
