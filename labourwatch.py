@@ -582,6 +582,27 @@ def _print_crawl(summary: dict) -> None:
 
 # -- run -------------------------------------------------------------------------------------
 @app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address (default: web_host, 127.0.0.1)")
+                    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: web_port, 8000)")] = None,
+) -> None:
+    """Serve the JSON API (/api/, described at /openapi.json and /docs)."""
+    import uvicorn
+
+    from web.app import create_app
+
+    settings = _settings(ctx)
+    host = host or settings.web_host
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        err.print(f"[yellow]warning:[/] serving on {escape(host)}, not loopback: anyone who "
+                  "can reach it can read the coverage")
+    uvicorn.run(create_app(settings), host=host, port=port or settings.web_port,
+                log_level="warning")
+
+
+@app.command()
 def run(ctx: typer.Context) -> None:
     """Main job: ensure Elasticsearch is up, catch the index up, run the scheduler."""
     from index.node import LocalNode

@@ -69,12 +69,15 @@ class Settings:
 
     # Store of record: any SQLAlchemy URL; default SQLite (WAL) in the data dir.
     db_url: str | None = _secret()
+    api_token: str | None = _secret()  # enables the web API's state-changing actions
 
     # Pipeline
     min_text_chars: int = 150  # below this an extraction is "too short", recorded, not stored
     max_file_bytes: int = 50_000_000  # larger inputs are refused with a recorded reason
     extract_workers: int = os.cpu_count() or 1  # ingest/reprocess extraction processes; 0: inline
     export_batch: int = 500  # documents per point-in-time page of an export
+    web_host: str = "127.0.0.1"  # the web UI and API listen on loopback unless told otherwise
+    web_port: int = 8000
     nlp_model: str | None = None  # an installed spaCy model whose entities add candidates
 
     # Crawling (Scrapy): polite and identifiable by default

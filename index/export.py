@@ -132,21 +132,39 @@ def _figures(store: Store, kind: str, batch: list[dict]) -> Iterator[dict]:
             yield {**common, **{k: v for k, v in item.items() if k in COLUMNS[kind]}}
 
 
-def write(rows: Iterator[dict], kind: str, fmt: str, out: io.TextIOBase) -> int:
-    """Rows as CSV (lists joined with ``|``, nested values as JSON) or JSON Lines."""
-    count = 0
+def lines(rows: Iterator[dict], kind: str, fmt: str) -> Iterator[str]:
+    """Rows as CSV (a header, lists joined with ``|``, nested values as JSON) or JSON Lines,
+    one text chunk per row, for files and for streamed HTTP responses alike."""
     if fmt == "jsonl":
         for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            count += 1
-        return count
+            yield json.dumps(row, ensure_ascii=False) + "\n"
+        return
     if fmt != "csv":
         raise ValueError(f"format is csv or jsonl, not {fmt!r}")
-    writer = csv.DictWriter(out, fieldnames=COLUMNS[kind], extrasaction="ignore")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS[kind], extrasaction="ignore")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _cell(v) for k, v in row.items()})
-        count += 1
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.getvalue():  # no rows: the header alone
+        yield buffer.getvalue()
+
+
+def write(rows: Iterator[dict], kind: str, fmt: str, out: io.TextIOBase) -> int:
+    """Write the rows to ``out``; returns how many."""
+    count = 0
+
+    def counted() -> Iterator[dict]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    for chunk in lines(counted(), kind, fmt):
+        out.write(chunk)
     return count
 
 

@@ -8,6 +8,7 @@ from datetime import date
 from elasticsearch import Elasticsearch, NotFoundError
 
 from config import Settings
+from index.analysis import rewrite
 from index.schema import IndexNames
 
 FACETS = {"outlet": "outlet", "language": "language", "company": "companies",
@@ -65,8 +66,15 @@ def build_query(query: str, filters: SearchFilters) -> dict:
     text = query.strip()
     must: list[dict] = []
     if text and text != "*":
-        must.append({"simple_query_string": {"query": text, "fields": SEARCH_FIELDS,
-                                             "default_operator": "and", "lenient": True}})
+        # the words as written (Chinese runs as phrases), or their stems / jieba words
+        plain, analysed = rewrite(text)
+        either = [{"simple_query_string": {"query": plain, "fields": SEARCH_FIELDS,
+                                           "default_operator": "and", "lenient": True}}]
+        if analysed:
+            either.append({"simple_query_string": {"query": analysed, "fields": ["terms"],
+                                                   "default_operator": "and",
+                                                   "lenient": True}})
+        must.append({"bool": {"should": either, "minimum_should_match": 1}})
     return {"bool": {"must": must or [{"match_all": {}}], "filter": filters.clauses()}}
 
 
@@ -88,6 +96,11 @@ def search(es: Elasticsearch, settings: Settings, query: str,
         "track_total_hits": True,
         "aggs": {"stories": {"cardinality": {"field": "cluster_id",
                                              "precision_threshold": 40000}},
+                 # coverage over time: stories (clusters) per month of publication
+                 "coverage": {"date_histogram": {"field": "published_at",
+                                                 "calendar_interval": "month",
+                                                 "format": "yyyy-MM", "min_doc_count": 1},
+                              "aggs": {"stories": {"cardinality": {"field": "cluster_id"}}}},
                  **{name: {"terms": {"field": fieldname, "size": 20}}
                     for name, fieldname in FACETS.items()}},
     }
@@ -95,7 +108,8 @@ def search(es: Elasticsearch, settings: Settings, query: str,
         response = es.search(index=IndexNames(settings.index_prefix).read_alias, size=limit,
                              from_=offset, source=SOURCE, **body)
     except NotFoundError:  # nothing indexed yet: an empty answer, not an error
-        return {"total": 0, "documents": 0, "hits": [], "facets": {name: [] for name in FACETS}}
+        return {"total": 0, "documents": 0, "hits": [], "coverage": [],
+                "facets": {name: [] for name in FACETS}}
     return _shape(response)
 
 
@@ -122,6 +136,9 @@ def _shape(response: dict) -> dict:
         "total": int(aggs.get("stories", {}).get("value", response["hits"]["total"]["value"])),
         "documents": response["hits"]["total"]["value"],
         "hits": hits,
+        "coverage": [{"month": b["key_as_string"], "stories": b["stories"]["value"],
+                      "documents": b["doc_count"]}
+                     for b in aggs.get("coverage", {}).get("buckets", [])],
         "facets": {name: [{"key": b["key"], "count": b["doc_count"]}
                           for b in aggs.get(name, {}).get("buckets", [])] for name in FACETS},
     }

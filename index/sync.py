@@ -14,6 +14,7 @@ from elasticsearch import Elasticsearch
 
 from config import Settings
 from index import schema
+from index.analysis import document_terms
 from index.bulk import bulk_index
 from pipeline.models import Article
 from pipeline.store import Store
@@ -40,6 +41,8 @@ def to_index_doc(article: Article) -> dict:
         "title": version.title,
         "text": version.text,
         "description": version.description,
+        # stems and jieba words of title, description and text (index/analysis.py)
+        "terms": document_terms(version.title, version.description, version.text),
         "authors": version.authors or [],
         "outlet": article.outlet,
         "site_name": version.site_name,
