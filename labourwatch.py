@@ -622,9 +622,12 @@ def run(ctx: typer.Context) -> None:
     err.print(f"Elasticsearch ready at {settings.es_endpoint}; caught up {report.indexed} "
               f"documents. Scheduler running (Ctrl-C to stop).")
     scheduler = build_scheduler(settings, lambda: catch_up(store, es, settings))
+    web = _web_server(settings)
+    err.print(f"API on http://{settings.web_host}:{settings.web_port}/api/ (docs at /docs)")
 
     def shutdown(signum: int, _frame: object) -> None:
         err.print(f"signal {signum}: stopping")
+        web.should_exit = True
         scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, shutdown)
@@ -635,6 +638,21 @@ def run(ctx: typer.Context) -> None:
         if started_here and node:
             node.stop()
             err.print("stopped the Elasticsearch node this run started")
+
+
+def _web_server(settings: Settings):  # type: ignore[no-untyped-def]
+    """The API beside the scheduler, in a thread of the main job (it stops with it)."""
+    import threading
+
+    import uvicorn
+
+    from web.app import create_app
+
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.web_host,
+                                           port=settings.web_port, log_level="warning"))
+    server.install_signal_handlers = lambda: None  # the main job owns SIGINT/SIGTERM
+    threading.Thread(target=server.run, name="web", daemon=True).start()
+    return server
 
 
 def main() -> None:

@@ -6,6 +6,8 @@ import signal
 import subprocess
 import time
 
+import httpx
+
 from pipeline.store import Store
 from tests.conftest import LABOURWATCH, ROOT, benchmark_page, cli_env, free_port, run_cli
 
@@ -16,7 +18,9 @@ def test_run_catches_up_and_stops_cleanly(settings, ground_truth) -> None:
     run_cli(settings, "ingest", str(benchmark_page(page)), LABOURWATCH_ES_URL=down)
     assert Store.from_settings(settings).counts()["unindexed"] == 1
 
-    process = subprocess.Popen([*LABOURWATCH, "run"], cwd=ROOT, env=cli_env(settings),
+    web_port = free_port()
+    process = subprocess.Popen([*LABOURWATCH, "run"], cwd=ROOT,
+                               env=cli_env(settings, LABOURWATCH_WEB_PORT=str(web_port)),
                                stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
@@ -27,6 +31,15 @@ def test_run_catches_up_and_stops_cleanly(settings, ground_truth) -> None:
         assert Store.from_settings(settings).counts()["unindexed"] == 0
         time.sleep(1.0)
         assert process.poll() is None  # the scheduler keeps the job running
+        answer = None
+        for _ in range(60):  # the API runs beside it, on loopback
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{web_port}/api/search", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        assert answer is not None and answer.status_code == 200
+        assert answer.json()["total"] == 1
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
     finally:
