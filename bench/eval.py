@@ -225,6 +225,8 @@ def _print_nlp(console: Console) -> None:
         for field in FIELDS:
             for lang in ("all", "en", "zh"):
                 s = scores[f"{field}/{lang}"]
+                if not s["gold"]:  # a set that does not annotate this field
+                    continue
                 table.add_row(f"{set_name} ({scores['items']})", field, lang, str(s["gold"]),
                               f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}")
         table.add_row(set_name, "wage qualifier", "all", "", "", "",

@@ -17,10 +17,13 @@ _UNITS = {"zero": 0, "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4,
 _SCALES = {"hundred": 100, "thousand": 1_000, "k": 1_000, "million": 1_000_000,
            "m": 1_000_000, "mn": 1_000_000, "billion": 1_000_000_000, "bn": 1_000_000_000,
            "b": 1_000_000_000, "lakh": 100_000, "crore": 10_000_000}
-WORD_NUMBER = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
-               r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
-               r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen"
-               r"|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|a|an|a dozen|dozen)")
+_WORD_UNIT = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+              r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+              r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen"
+              r"|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|a|an|a dozen|dozen)")
+# "two hundred and fifty", "three thousand", "a dollar"
+WORD_NUMBER = (rf"(?:{_WORD_UNIT}(?:(?:\sand\s|[- ])(?:hundred|thousand|million|"
+               rf"{_WORD_UNIT}))*)")
 # 26,600 | 1.32 | 1 200 (thin space) | .5 ; then an optional scale word or suffix
 DIGITS = r"(?:\d{1,3}(?:[,\u202f\u00a0]\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 SCALE = r"(?:\s?(?:hundred|thousand|million|billion|lakh|crore|mn|bn)\b|(?:k|K|m|M|bn)\b)"
@@ -33,7 +36,8 @@ _ZH_LARGE = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_00
 ZH_NUMERAL = "[零〇一二两俩三四五六七八九十百千万萬亿億壹贰叁肆伍陆柒捌玖拾佰仟]+"
 # 2.2 万 | 1.5万 | 3000 | 两千 | 三千五 | 2万5
 ZH_NUMBER = (rf"(?:[一二两三四五六七八九][二三四五六七八九][十百千万]"
-             rf"|(?:十|[一二两三四五六七八九]十)几|几[十百千万]|(?:{DIGITS})\s?(?:[万萬亿億](?:\d+[千百]?|[零一二两三四五六七八九][千百]?)?"
+             rf"|(?:十|[一二两三四五六七八九]十)几|几[十百千万]|[过上]万"
+             rf"|(?:{DIGITS})\s?(?:[万萬亿億]\s?(?:\d+\s?[千百]?|[零一二两三四五六七八九][千百]?)?"
              rf"|[千百])?|{ZH_NUMERAL})")
 
 _SEPARATORS = re.compile(r"[,\u202f\u00a0 ]")
@@ -116,6 +120,8 @@ ZH_APPROX = re.compile(r"([一二两三四五六七八九])([二三四五六七�
 def parse_chinese_range(text: str) -> tuple[float, float | None, str | None] | None:
     """``三四千`` → (3000, 4000, between), ``十几`` → (10, None, more_than),
     ``几千`` → (1000, None, more_than)."""
+    if text.strip() in ("过万", "上万"):  # 月入过万: more than ten thousand
+        return 10000.0, None, "more_than"
     match = ZH_APPROX.fullmatch(text.strip())
     if not match:
         return None

@@ -73,6 +73,7 @@ class Currencies:
         self.words: dict[str, list[str]] = {}
         self.words_zh: dict[str, list[str]] = {}
         self.minor: dict[str, tuple[str, float]] = {}
+        self.minor_zh: dict[str, tuple[str, float]] = {}
         for code, spec in data.items():
             if not (isinstance(spec, dict) and len(code) == 3 and code.isupper()):
                 continue
@@ -85,6 +86,9 @@ class Currencies:
                     self.words_zh.setdefault(form, []).append(code)
             for word, factor in (spec.get("minor") or {}).items():
                 self.minor.setdefault(str(word).lower(), (code, float(factor)))
+            for word, factor in (spec.get("minor_zh") or {}).items():  # 5 分钱, 一毛钱
+                for form in han_variants(str(word)):
+                    self.minor_zh.setdefault(form, (code, float(factor)))
             self.words.setdefault(code.lower(), []).append(code)
         self.symbols.pop("", None)
         self._folds: dict[int, dict[str, list[str]]] = {}
@@ -152,7 +156,7 @@ def _vocabulary(currencies: Currencies, lexicon: dict) -> Vocabulary:
         rf"(?P<sym>{symbol})\s?(?P<num>{number})(?!\d)"
         rf"|(?<![\w.,])(?P<num2>{number}|{WORD_NUMBER})\s?(?P<word>{word})(?![a-z])",
         re.IGNORECASE)
-    zh_words = _alternation(list(currencies.words_zh))
+    zh_words = _alternation([*currencies.words_zh, *currencies.minor_zh])
     money_zh = re.compile(
         rf"(?P<sym>{symbol})\s?(?P<num>{number})(?!\d)"
         rf"|(?P<znum>{ZH_NUMBER})\s?(?P<more>多|余)?\s?(?P<zword>{zh_words})")
@@ -190,7 +194,7 @@ def _vocabulary(currencies: Currencies, lexicon: dict) -> Vocabulary:
         not_pay=re.compile(_both_scripts(lexicon["not_pay"]), re.IGNORECASE),
         bare_zh=re.compile(rf"(?:{_both_scripts(lexicon['bare_zh_cue'])})"
                            rf"(?P<q>{qualifier_words})?\s?(?P<znum>{ZH_NUMBER})"
-                           r"(?![\d.万萬千百亿億元块塊美%％年岁歲个個人名位小时天月周次倍条張张件])"),
+                           r"(?!\s?[\d.万萬千百亿億元块塊美%％年岁歲个個人名位小时天月周次倍条張张件分])"),
         currency_before=re.compile(rf"(?P<zword>{zh_words})\s?$"),
     )
 
@@ -223,7 +227,7 @@ class WageFinder:
                 wage = self._candidate(text, match, countries)
                 if wage is None:
                     continue
-                wage = self._complete(text, wage)
+                wage = self._complete(text, wage, wages)
                 if wage is not None and not any(w.start < wage.end and wage.start < w.end
                                                 for w in wages):
                     wages.append(wage)
@@ -291,6 +295,12 @@ class WageFinder:
             approximate = parse_chinese_range(groups["znum"])
             amount = approximate[0] if approximate else parse_chinese(groups["znum"])
             written = groups["zword"]
+            if written in currencies.minor_zh:  # 5 分钱 = 0.05 yuan
+                currency, factor = currencies.minor_zh[written]
+                if amount is None or (written in ("分", "毛", "角") and amount >= 100):
+                    return None
+                return Wage(match.group(0), match.start(), match.end(),
+                            round(amount * factor, 4), currency)
             before = self.vocabulary.currency_before.search(text, max(0, match.start() - 6),
                                                             match.start())
             if before and written in {"元", "块", "塊", "块钱", "塊錢"}:  # 新台币 2 万元
@@ -309,7 +319,8 @@ class WageFinder:
             wage.qualifier = "more_than"
         return wage
 
-    def _complete(self, text: str, wage: Wage) -> Wage | None:
+    def _complete(self, text: str, wage: Wage, earlier_wages: list[Wage] | None = None
+                  ) -> Wage | None:
         """Range, qualifier and period around the amount; None if it is not pay."""
         vocabulary = self.vocabulary
         start, end = wage.start, wage.end
@@ -333,7 +344,14 @@ class WageFinder:
         if after and wage.qualifier != "between":
             wage.qualifier = vocabulary.qualifiers.get(after.group("q").lower(), wage.qualifier)
         period_end = end
-        period = vocabulary.period_after.match(text, end, min(clause_end, end + 40))
+        # "KSh 60,000 (about $440) a month": the period comes after the conversion
+        aside = _ASIDE.match(text, end)
+        look_from = aside.end() if aside else end
+        period = vocabulary.period_after.match(text, look_from, min(max(clause_end, look_from),
+                                                                   look_from + 40))
+        one_off = _ONE_OFF.search(text, max(clause_start, start - 20), start)
+        if one_off:
+            period = None
         if period:
             wage.period = vocabulary.periods[period.group("p").lower()]
             period_end = period.end()
@@ -347,14 +365,21 @@ class WageFinder:
                 wage.period = vocabulary.periods[earlier.group("p").lower()]
             else:
                 wage.period = _last_of(vocabulary.period_clause, before)
-        if not self._is_pay(text, start, end, clause_start, clause_end, wage):
+        borrowed = False
+        if wage.period is None and not one_off and earlier_wages:
+            # "R6,500 a month, rising to R9,000": the same sentence's earlier pay sets it
+            previous = earlier_wages[-1]
+            if previous.period and start - previous.end < 150 and \
+                    not _SENTENCE_STOP.search(text, previous.end, start):
+                wage.period, borrowed = previous.period, True
+        if not self._is_pay(text, start, end, clause_start, clause_end, wage, borrowed):
             return None
         wage.start, wage.end = start, period_end
         wage.text = text[start:period_end]
         return wage
 
     def _is_pay(self, text: str, start: int, end: int, clause_start: int, clause_end: int,
-                wage: Wage) -> bool:
+                wage: Wage, borrowed: bool = False) -> bool:
         """Pay if the clause says so (a pay word or a pay period) and no non-pay word
         (funding, valuation, contract, fine ...) sits closer to the amount."""
         vocabulary = self.vocabulary
@@ -366,15 +391,24 @@ class WageFinder:
         after_not = vocabulary.not_pay.search(after[:40])
         after_pay = vocabulary.pay.search(after[:40])
         # ties go to non-pay: 营业收入 (revenue) contains 收入 (income)
+        close_not = vocabulary.not_pay.match(text, end) or _CLOSE_NOT_PAY.match(text, end)
+        if close_not and close_not.end() - end < 25:  # "a KSh 2,000 registration fee"
+            return False
         if (nearest_not >= 0 and nearest_not >= nearest_pay) or \
                 (after_not and not wage.period and not pay_cues):
             return False
         if wage.amount >= 1_000_000 and wage.period not in {"year", "month"}:
             return False  # millions without a pay period are budgets, rounds, contracts
-        return bool(wage.period or pay_cues or after_pay)
+        return bool(wage.period or pay_cues or after_pay or borrowed)
 
 
 _DIGIT_RUN = re.compile(r"\d+")
+_ASIDE = re.compile(r"\s*\([^()]{1,40}\)")
+_ONE_OFF = re.compile(r"\b(?:one-off|one-time|one off|a single)\s*$|一次性(?:奖励|奖金|补贴)?\s*$",
+                      re.IGNORECASE)
+_CLOSE_NOT_PAY = re.compile(r"\s*(?:in\s+)?(?:registration|training|joining|sign-up|deposit)?"
+                            r"\s*(?:fees?|rent|deposit)\b|\s*(?:的)?(?:学费|培训费|押金|会员费|房租)",
+                            re.IGNORECASE)
 _OF_RECORDING = re.compile(r"\s+of\s+(?:[\w-]+\s+)?(?:audio|speech|recordings?|video|footage|"
                            r"transcription|transcribed audio)\b", re.IGNORECASE)
 _SENTENCE_STOP = re.compile(r"[.!?。！？；;]\s")

@@ -34,10 +34,12 @@ def test_nlp_fields_stay_above_their_floors() -> None:
 
     for set_name, path in SETS.items():
         scores = evaluate(path)
-        assert scores["items"] >= (250 if set_name == "dev" else 100)
+        assert scores["items"] >= {"dev": 250, "dev2": 150, "check": 100}[set_name]
         for field in FIELDS:
-            assert scores[f"{field}/all"]["f1"] >= FLOOR["nlp_f1"][set_name][field], \
-                (set_name, field, scores["errors"][field][:10])
+            floor = FLOOR["nlp_f1"][set_name].get(field)
+            if floor is not None:
+                assert scores[f"{field}/all"]["f1"] >= floor, \
+                    (set_name, field, scores["errors"][field][:10])
 
 
 def test_chinese_place_recall_stays_above_its_floor() -> None:
