@@ -14,6 +14,7 @@ from pathlib import Path
 
 from config import Settings
 from nlp.pipeline import analyse as analyse_text
+from nlp.pipeline import configure
 from pipeline.dedup import Deduper, signature_bytes
 from pipeline.document import Document, fold_chinese
 from pipeline.errors import PipelineError
@@ -107,6 +108,7 @@ class Processor:
         self.outlets = load_outlets(settings.config_file("gazetteer/outlets.yaml"))
         self.scorer_file = settings.config_file("relevance.yaml")
         self.deduper = Deduper()
+        configure(settings.nlp_model, settings.config_dir)  # for NLP run in this process
 
     def extract(self, raw: bytes, url: str | None, content_type: str | None = None) -> Document:
         """A Document from raw bytes, or PipelineError saying why not."""

@@ -149,3 +149,18 @@ def test_ingested_article_carries_its_extractions_into_the_store_and_index(
         stored = extraction.data["wages"][0]
         assert text[stored["start"]:stored["end"]] == stored["text"]
         assert stored["text"] in stored["sentence"]
+
+
+def test_a_users_config_dir_extends_the_gazetteers(settings, tmp_path) -> None:  # noqa: ANN001
+    own = tmp_path / "config"
+    (own / "gazetteer").mkdir(parents=True)
+    (own / "gazetteer" / "companies.yaml").write_text(
+        "- {id: kipeto-data, name: Kipeto Data, kind: vendor, names: [Kipeto Data]}\n",
+        encoding="utf-8")
+    story = tmp_path / "story.txt"
+    story.write_text("Kipeto Data paid labellers in Kisumu KSh 500 a day.", encoding="utf-8")
+    done = run_cli(settings, "extract", str(story), "--json", LABOURWATCH_CONFIG=str(own))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert [c["id"] for c in result["companies"]] == ["kipeto-data"]  # the user's file
+    assert result["places"] and result["wages"][0]["currency"] == "KES"  # shipped data still
