@@ -28,6 +28,7 @@ from index.export import KINDS, export, lines
 from index.search import SearchFilters, search
 from pipeline.store import Store
 from pipeline.versions import describe, find_article
+from web.pages import add_pages
 
 
 class CrawlRequest(BaseModel):
@@ -154,6 +155,13 @@ def create_app(settings: Settings) -> FastAPI:
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return {"started": True, "pid": process.pid, "sources": request.sources}
 
+    def search_for_page(q: str, active: dict[str, list[str]], wage_max: float | None) -> dict:
+        chosen = SearchFilters(outlets=active.get("outlet", []), languages=active.get("lang", []),
+                               companies=active.get("company", []),
+                               countries=active.get("country", []), wage_max=wage_max)
+        return search(es(), settings, q, chosen, limit=50)
+
+    add_pages(app, search_for_page, api_article)
     return app
 
 
