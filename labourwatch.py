@@ -231,37 +231,53 @@ def _csv(values: list[str] | None) -> list[str]:
     return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
 
 
+# The filters `search` and `export` share (the API takes the same, as query parameters).
+Outlets = Annotated[list[str] | None, typer.Option("--outlet", help="Outlet id (repeatable)")]
+Languages = Annotated[list[str] | None, typer.Option("--lang", help="Language code (repeatable)")]
+Companies = Annotated[list[str] | None, typer.Option("--company", help="Company id (repeatable)")]
+Countries = Annotated[list[str] | None, typer.Option("--country",
+                                                     help="Country code (repeatable)")]
+Since = Annotated[str | None, typer.Option(help="Published on or after YYYY-MM-DD")]
+Until = Annotated[str | None, typer.Option(help="Published on or before YYYY-MM-DD")]
+WageMin = Annotated[float | None, typer.Option(help="Hourly USD at least")]
+WageMax = Annotated[float | None, typer.Option(help="Hourly USD at most")]
+OffTopic = Annotated[bool, typer.Option("--off-topic", help="Include stories judged off the "
+                                        "AI-labour beat")]
+
+
+def _filters(outlet: list[str] | None, lang: list[str] | None, company: list[str] | None,
+             country: list[str] | None, since: str | None, until: str | None,
+             wage_min: float | None, wage_max: float | None, off_topic: bool):  # noqa: ANN202
+    from index.search import SearchFilters
+
+    try:
+        return SearchFilters(outlets=_csv(outlet), languages=_csv(lang),
+                             companies=_csv(company), countries=_csv(country),
+                             since=date.fromisoformat(since) if since else None,
+                             until=date.fromisoformat(until) if until else None,
+                             wage_min=wage_min, wage_max=wage_max, off_topic=off_topic)
+    except ValueError as error:
+        raise _fail(f"bad date: {error}", 2) from error
+
+
 @app.command()
 def search(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help='Words, "phrases", OR, -exclusions; * for all')],
-    outlet: Annotated[list[str] | None, typer.Option(help="Outlet id (repeatable)")] = None,
-    lang: Annotated[list[str] | None, typer.Option(help="Language code (repeatable)")] = None,
-    company: Annotated[list[str] | None, typer.Option(help="Company id (repeatable)")] = None,
-    country: Annotated[list[str] | None, typer.Option(help="Country code (repeatable)")] = None,
-    since: Annotated[str | None, typer.Option(help="Published on or after YYYY-MM-DD")] = None,
-    until: Annotated[str | None, typer.Option(help="Published on or before YYYY-MM-DD")] = None,
-    wage_min: Annotated[float | None, typer.Option(help="Hourly USD at least")] = None,
-    wage_max: Annotated[float | None, typer.Option(help="Hourly USD at most")] = None,
-    off_topic: Annotated[bool, typer.Option("--off-topic", help="Include stories judged off "
-                                            "the AI-labour beat")] = False,
+    outlet: Outlets = None, lang: Languages = None, company: Companies = None,
+    country: Countries = None, since: Since = None, until: Until = None,
+    wage_min: WageMin = None, wage_max: WageMax = None,
+    off_topic: OffTopic = False,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
     sort: Annotated[str, typer.Option(help="relevance or date")] = "relevance",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Search stored coverage (one hit per syndication cluster, with highlights and facets)."""
-    from index.search import SearchFilters
     from index.search import search as run_search
 
     settings = _settings(ctx)
-    try:
-        filters = SearchFilters(outlets=_csv(outlet), languages=_csv(lang),
-                                companies=_csv(company), countries=_csv(country),
-                                since=date.fromisoformat(since) if since else None,
-                                until=date.fromisoformat(until) if until else None,
-                                wage_min=wage_min, wage_max=wage_max, off_topic=off_topic)
-    except ValueError as error:
-        raise _fail(f"bad date: {error}", 2) from error
+    filters = _filters(outlet, lang, company, country, since, until, wage_min, wage_max,
+                       off_topic)
     if sort not in {"relevance", "date"}:
         raise _fail("--sort is relevance or date", 2)
     try:
@@ -282,21 +298,15 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "csv",
     out_file: Annotated[Path | None, typer.Option("--out", help="File to write (default: "
                                                              "standard output)")] = None,
-    outlet: Annotated[list[str] | None, typer.Option(help="Outlet id (repeatable)")] = None,
-    lang: Annotated[list[str] | None, typer.Option(help="Language code (repeatable)")] = None,
-    company: Annotated[list[str] | None, typer.Option(help="Company id (repeatable)")] = None,
-    country: Annotated[list[str] | None, typer.Option(help="Country code (repeatable)")] = None,
-    since: Annotated[str | None, typer.Option(help="Published on or after YYYY-MM-DD")] = None,
-    until: Annotated[str | None, typer.Option(help="Published on or before YYYY-MM-DD")] = None,
-    wage_min: Annotated[float | None, typer.Option(help="Hourly USD at least")] = None,
-    wage_max: Annotated[float | None, typer.Option(help="Hourly USD at most")] = None,
-    off_topic: Annotated[bool, typer.Option("--off-topic")] = False,
+    outlet: Outlets = None, lang: Languages = None, company: Companies = None,
+    country: Countries = None, since: Since = None, until: Until = None,
+    wage_min: WageMin = None, wage_max: WageMax = None,
+    off_topic: OffTopic = False,
 ) -> None:
     """Every match (not only the first page) as CSV or JSON Lines, each wage and claim with its
     sentence and archived capture; copies of a syndicated story are all included."""
     from index.export import KINDS, write
     from index.export import export as run_export
-    from index.search import SearchFilters
     from pipeline.store import Store
 
     settings = _settings(ctx)
@@ -304,14 +314,8 @@ def export(
         raise _fail(f"export kind is one of {', '.join(KINDS)}", 2)
     if fmt not in {"csv", "jsonl"}:
         raise _fail("--format is csv or jsonl", 2)
-    try:
-        filters = SearchFilters(outlets=_csv(outlet), languages=_csv(lang),
-                                companies=_csv(company), countries=_csv(country),
-                                since=date.fromisoformat(since) if since else None,
-                                until=date.fromisoformat(until) if until else None,
-                                wage_min=wage_min, wage_max=wage_max, off_topic=off_topic)
-    except ValueError as error:
-        raise _fail(f"bad date: {error}", 2) from error
+    filters = _filters(outlet, lang, company, country, since, until, wage_min, wage_max,
+                       off_topic)
     store = Store.from_settings(settings)
     with _progress() as progress:
         task = progress.add_task(f"exporting {kind}", total=None)
