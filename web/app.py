@@ -26,6 +26,7 @@ from crawlers.sources import load_sources
 from index.client import make_client
 from index.export import KINDS, export, lines
 from index.search import SearchFilters, search
+from pipeline.models import Article, Extraction
 from pipeline.store import Store
 from pipeline.versions import describe, find_article
 from web.pages import add_pages
@@ -90,8 +91,6 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(404, f"no article {key!r}")
         current = article.versions[-1]
         with store().session() as session:
-            from pipeline.models import Article, Extraction
-
             copies = [{"id": a.id, "url": a.url, "outlet": a.outlet,
                        "published_at": _iso(a.published_at), "canonical": a.canonical}
                       for a in session.query(Article).filter(

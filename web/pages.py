@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pygal
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
@@ -96,10 +96,7 @@ def add_pages(app: FastAPI, search_api, article_api) -> None:  # noqa: ANN001
 
     @app.get("/articles/{key:path}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, key: str) -> HTMLResponse:
-        try:
-            article = article_api(key)
-        except HTTPException:
-            raise
+        article = article_api(key)  # a 404 when there is no such article
         extractions = article.get("extractions") or {}
         return TEMPLATES.TemplateResponse(request, "article.html", {
             "article": article, "paragraphs": marked(article["text"] or "", extractions),
