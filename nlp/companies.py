@@ -85,7 +85,8 @@ class Companies:
                 continue
             company = hit.values[0]
             if company.ambiguous and not (_CUE_AFTER.match(text, hit.end) or
-                                          _CUE_BEFORE.search(text, 0, hit.start)):
+                                          _CUE_BEFORE.search(text, max(0, hit.start - 40),
+                                                             hit.start)):
                 continue
             found.append(Found(company, hit.start, hit.end, hit.text))
         taken = [(f.start, f.end) for f in found] + list(masked)

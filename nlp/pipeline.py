@@ -14,7 +14,7 @@ import spacy
 from spacy.language import Language
 
 import nlp.components  # noqa: F401 - registers the factories
-from pipeline.language import detect, fold_traditional
+from pipeline.language import detect
 
 log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)  # not "Building prefix dict" on every start
@@ -93,7 +93,3 @@ def analyse(text: str, language: str = "auto", year: int | None = None) -> dict:
         result[field] = doc._.get(field) or []
     return result
 
-
-def simplified(text: str) -> str:
-    """The Simplified form of a Chinese text (for search and display, not offsets)."""
-    return fold_traditional(text)[0]

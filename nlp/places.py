@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,7 +36,6 @@ class Place:
     lat: float | None
     lon: float | None
     population: int = 0
-    name_zh: str | None = None
 
     def as_json(self) -> dict:
         return {"id": self.id, "name": self.name, "kind": self.kind,
@@ -56,7 +54,6 @@ class Form:
 class Gazetteer:
     def __init__(self, forms: list[tuple[str, Form]], stop: set[str]) -> None:
         self.lexicon: Lexicon[Form] = Lexicon(f for f in forms if f[0] not in stop)
-        self.by_id = {form.place.id: form.place for _, form in forms}
 
     def find(self, text: str, masked: list[tuple[int, int]] = ()) -> list[tuple[Hit, Place]]:
         """Places named in ``text``, outside ``masked`` spans (company and outlet names)."""
@@ -120,8 +117,7 @@ def load_gazetteer(config_dir: str | None = None) -> Gazetteer:
     for code, country in countries.items():
         lat, lon = capitals[code]
         place = Place(f"geonames:{country['geonameid']}", en.territories.get(code, country["name"]),
-                      "country", code, lat, lon, int(country["population"] or 0),
-                      zh.territories.get(code))
+                      "country", code, lat, lon, int(country["population"] or 0))
         country_places[code] = place
         names = {country["name"], en.territories.get(code), zh.territories.get(code),
                  zh_hant.territories.get(code)}
@@ -138,32 +134,28 @@ def load_gazetteer(config_dir: str | None = None) -> Gazetteer:
         if code in country_places:
             forms += [(name, Form(country_places[code])) for name in names]
 
+    regions: dict[str, Place] = {}
     for code, name in en.territories.items():  # UN M49 world regions: numeric codes
         if code.isdigit() and code != "001":
-            place = Place(f"m49:{code}", name, "region", None, None, None, 10**9,
-                          zh.territories.get(code))
+            regions[code] = Place(f"m49:{code}", name, "region", None, None, None, 10**9)
             for form in {name, zh.territories.get(code), zh_hant.territories.get(code)} - {None}:
-                forms.append((form, Form(place)))
-
+                forms.append((form, Form(regions[code])))
     for code, names in (settings.get("region_aliases") or {}).items():
-        code = str(code).zfill(3)
-        if code in en.territories:
-            place = Place(f"m49:{code}", en.territories[code], "region", None, None, None,
-                          10**9, zh.territories.get(code))
-            forms += [(name, Form(place)) for name in names]
+        if str(code).zfill(3) in regions:
+            forms += [(name, Form(regions[str(code).zfill(3)])) for name in names]
     extra = _optional(data_file(config_dir, "gazetteer/places.yaml")) or []
     for item in extra:
         place = Place(item["id"], item["name"], item.get("kind", "admin"), item.get("country"),
-                      item.get("lat"), item.get("lon"), 5_000_000,
-                      (item.get("names_zh") or [None])[0])
+                      item.get("lat"), item.get("lon"), 5_000_000)
         for name in {item["name"], *(item.get("names") or []), *(item.get("names_zh") or [])}:
             forms.append((name, Form(place, zh_needs_suffix=name in stop_zh)))
 
+    city_places: dict[str, Place] = {}
     for geonameid, city in cities.items():
         population = int(city["population"] or 0)
-        place = Place(f"geonames:{geonameid}", city["name"], "city", city["countrycode"],
-                      round(city["latitude"], 2), round(city["longitude"], 2), population,
-                      next((a for a in city["alternatenames"] if _zh(a)), None))
+        place = city_places[str(geonameid)] = Place(
+            f"geonames:{geonameid}", city["name"], "city", city["countrycode"],
+            round(city["latitude"], 2), round(city["longitude"], 2), population)
         small = population < minimum
         if len(city["name"]) >= 4:  # "Bo", "Ede", "Ise": words and name parts, not places
             forms.append((city["name"], Form(place, small=small)))
@@ -180,15 +172,7 @@ def load_gazetteer(config_dir: str | None = None) -> Gazetteer:
                     and alternate.isascii() and " " not in alternate.strip("'"):
                 forms.append((alternate, Form(place)))  # Bombay, Calcutta, Peking
     for geonameid, names in (settings.get("city_aliases") or {}).items():
-        city = cities.get(str(geonameid))
-        if city:
-            place = Place(f"geonames:{geonameid}", city["name"], "city", city["countrycode"],
-                          round(city["latitude"], 2), round(city["longitude"], 2),
-                          int(city["population"] or 0))
-            forms += [(name, Form(place)) for name in names]
+        if str(geonameid) in city_places:
+            forms += [(name, Form(city_places[str(geonameid)])) for name in names]
     return Gazetteer(forms, set(settings["stop_names"]))
 
-
-def country_codes(places: list[Place]) -> Counter:
-    """How often each country is named, directly or through its places."""
-    return Counter(p.country_code for p in places if p.country_code)

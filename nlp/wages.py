@@ -369,8 +369,7 @@ class WageFinder:
         if wage.period is None and not one_off and earlier_wages:
             # "R6,500 a month, rising to R9,000": the same sentence's earlier pay sets it
             previous = earlier_wages[-1]
-            if previous.period and start - previous.end < 150 and \
-                    not _SENTENCE_STOP.search(text, previous.end, start):
+            if previous.period and _same_sentence(text, previous.end, start):
                 wage.period, borrowed = previous.period, True
         if not self._is_pay(text, start, end, clause_start, clause_end, wage, borrowed):
             return None
@@ -414,20 +413,22 @@ _OF_RECORDING = re.compile(r"\s+of\s+(?:[\w-]+\s+)?(?:audio|speech|recordings?|v
 _SENTENCE_STOP = re.compile(r"[.!?。！？；;]\s")
 
 
+def _same_sentence(text: str, first_end: int, second_start: int) -> bool:
+    """Two amounts close together with no sentence boundary between them."""
+    return 0 <= second_start - first_end < 150 and \
+        not _SENTENCE_STOP.search(text, first_end, second_start)
+
+
 def _inherit_periods(text: str, wages: list[Wage]) -> None:
-    """An amount with no period takes the period of the nearest amount in the same sentence
-    ("₱600 a day, down from ₱1,000"; "21,000 shillings ($170) a month")."""
-    for wage in wages:
-        if wage.period:
-            continue
-        for other in sorted(wages, key=lambda o: abs(o.start - wage.start)):
-            if other is wage or not other.period:
-                continue
-            low, high = (other.end, wage.start) if other.start < wage.start else \
-                (wage.end, other.start)
-            if high - low < 150 and not _SENTENCE_STOP.search(text, low, max(low, high)):
-                wage.period = other.period
-                break
+    """An amount with no period takes the period of the next amount in its sentence ("paid
+    $40 or, for coding, $60 an hour"); from an earlier amount it was already given while
+    being read (``WageFinder._complete``)."""
+    for wage, following in zip(wages, wages[1:], strict=False):
+        if wage.period is None and following.period and \
+                _same_sentence(text, wage.end, following.start):
+            wage.period = following.period
+
+
 _TOKEN_START = re.compile(r"(?<![A-Za-z0-9])[^\s]|(?<=[A-Za-z0-9])[^A-Za-z0-9\s]")
 _BACK = 24  # how far before an anchor an amount can start: "twenty-five " + "dollars"
 

@@ -4,6 +4,7 @@ an article is escaped by the templates; article HTML is never rendered."""
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 from urllib.parse import urlencode
@@ -15,19 +16,18 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+_MARK = re.compile(r"(</?mark>)")
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
 FACET_PARAMS = {"outlet": "outlet", "language": "lang", "company": "company",
                 "country": "country"}
 
 
 def mark_only(fragment: str) -> Markup:
-    """A highlight fragment from Elasticsearch (HTML-encoded, with <mark> tags): escaped
-    again, then only the <mark> tags restored."""
-    text = str(escape(fragment))
-    text = text.replace("&amp;lt;", "&lt;").replace("&amp;gt;", "&gt;") \
-        .replace("&amp;amp;", "&amp;").replace("&amp;#x27;", "&#x27;") \
-        .replace("&amp;quot;", "&quot;").replace("&amp;#39;", "&#39;")
-    return Markup(text.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))
+    """A highlight fragment from Elasticsearch (HTML-encoded, with <mark> tags): every text
+    piece decoded and escaped again by us, only the <mark> tags kept as markup."""
+    return Markup("").join(Markup(part) if part in ("<mark>", "</mark>")
+                           else escape(html.unescape(part))
+                           for part in _MARK.split(fragment))
 
 
 TEMPLATES.env.filters["mark_only"] = mark_only
