@@ -530,6 +530,59 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] 
         out.print(table)
 
 
+# -- digests -------------------------------------------------------------------------------------
+@app.command()
+def digest(
+    ctx: typer.Context,
+    subscription: Annotated[str, typer.Argument(help="Subscription id "
+                                                     "(config/subscriptions.yaml)")],
+    week: Annotated[str | None, typer.Option(help="ISO week YYYY-Www (default: the week just "
+                                                  "ended)")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write the HTML and Markdown "
+                                                               "here too")] = None,
+    send: Annotated[bool, typer.Option("--send", help="Email it to the subscription's "
+                                                      "addresses (once per week)")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Send even if already sent")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON")] = False,
+) -> None:
+    """Render one subscription's weekly digest (files, Atom) and optionally email it."""
+    from digests.run import produce
+    from digests.subscriptions import SubscriptionError, find, load_subscriptions
+    from digests.weeks import Week
+    from pipeline.store import Store
+
+    settings = _settings(ctx)
+    try:
+        sub = find(load_subscriptions(settings.config_file("subscriptions.yaml")), subscription)
+        chosen = Week.parse(week) if week else Week.last_complete()
+    except (SubscriptionError, ValueError) as error:
+        raise _fail(str(error), 2) from error
+    try:
+        es = connect(settings)
+    except Exception as error:  # noqa: BLE001
+        raise _fail(f"Elasticsearch: {error}") from error
+    with err.status(f"digest {sub.id} for {chosen}…"):
+        outcome = produce(settings, es, Store.from_settings(settings), sub, chosen,
+                          send_email=send, force=force, out=out_dir)
+    if as_json:
+        print(json.dumps(outcome.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        out.print(escape(f"{outcome.subject}: {outcome.stories} stories, "
+                         f"{outcome.wages} wage figures"))
+        for path in [*outcome.files, *([outcome.atom] if outcome.atom else [])]:
+            out.print(f"  wrote {escape(path)}")
+        if send and not outcome.recipients:
+            err.print("[yellow]note:[/] this subscription has no email addresses; "
+                      "nothing to send")
+        elif outcome.state == "sent":
+            out.print(f"  sent to {escape(', '.join(outcome.recipients))}")
+        elif outcome.state == "already_sent":
+            out.print("  already sent for this week; nothing sent (--force resends)")
+    if outcome.state == "failed":
+        raise _fail(f"not sent (attempt {outcome.attempts}): {outcome.error}; "
+                    "the next run retries it")
+
+
 # -- crawl ---------------------------------------------------------------------------------------
 @app.command()
 def crawl(

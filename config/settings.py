@@ -99,6 +99,19 @@ class Settings:
 
     # Scheduler
     maintenance_minutes: float = 10.0  # index catch-up interval under `labourwatch run`
+    schedule_jitter: float = 300.0  # most seconds a job is moved, to spread equal schedules
+    schedule_misfire_grace: float = 3600.0  # a job late by more than this waits for its next
+    crawl_job_timeout: float = 4 * 3600.0  # a scheduled crawl subprocess is stopped after this
+
+    # Digests: SMTP from the environment (LABOURWATCH_SMTP_HOST, ...), like every secret
+    smtp_host: str | None = None  # unset: digests are rendered and filed, not emailed
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = _secret()
+    smtp_starttls: bool = True
+    smtp_from: str = "labourwatch <labourwatch@localhost>"
+    smtp_timeout: float = 30.0
+    web_base_url: str | None = None  # public address of the web UI, for links in digests
 
     @property
     def database_url(self) -> str:

@@ -9,6 +9,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from config.schedules import ScheduleError
+from config.schedules import validate as validate_schedule
+
 KINDS = {"news", "report"}
 FILTERS = {"topic", "all"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -90,8 +93,10 @@ def parse_source(row: dict, where: str) -> Source:
             raise SourceError(f"{where}: article_pattern: {error}") from error
     polite = row.get("politeness") or {}
     schedule = row.get("schedule") or {"every": "2h"}
-    if not isinstance(schedule, dict) or not ({"every", "cron"} & set(schedule)):
-        raise SourceError(f"{where}: schedule needs 'every: 2h' or 'cron: ...'")
+    try:
+        validate_schedule(schedule)
+    except ScheduleError as error:
+        raise SourceError(f"{where}: {error}") from error
     source = Source(
         id=sid, name=str(row.get("name") or sid), kind=kind, homepage=row.get("homepage"),
         language=row.get("language"), country=row.get("country"),

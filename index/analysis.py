@@ -25,6 +25,8 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 # a query's syntax: "phrases", -exclusions, | + ( ) operators, and words
 _QUERY = re.compile(r'(?P<neg>-?)(?P<phrase>"[^"]*")|(?P<neg2>-?)(?P<word>[^\s"()|+]+)'
                     r"|(?P<op>[()|+])")
+# simple_query_string spells OR as | and AND as +; the words, in capitals, mean the same here
+_WORD_OPERATORS = {"OR": "|", "AND": "+"}
 
 
 @lru_cache(maxsize=1)
@@ -83,6 +85,10 @@ def rewrite(query: str) -> tuple[str, str]:
             analysed.append(f'{negative}"{" ".join(words)}"' if words else "")
             continue
         word = match.group("word")
+        if word in _WORD_OPERATORS and not negative:  # "a OR b", as people type it
+            plain.append(_WORD_OPERATORS[word])
+            analysed.append(_WORD_OPERATORS[word])
+            continue
         plain.append(negative + (f'"{word}"' if _HAN.search(word) and word != "*" else word))
         if word == "*":
             analysed.append("*")

@@ -165,3 +165,45 @@ class Validator(Base):
     etag: Mapped[str | None] = mapped_column(String(300))
     last_modified: Mapped[str | None] = mapped_column(String(100))
     checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DigestRun(Base):
+    """One subscription's digest for one ISO week: what it held, and whether it was sent.
+
+    ``state`` is ``rendered`` (no email asked for), ``sent`` or ``failed``; a failed send is
+    retried by the next run, a sent one is never sent again unless forced. The rendered HTML
+    stays here so the Atom feed can be rebuilt from the store.
+    """
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (UniqueConstraint("subscription_id", "week"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(String(64), index=True)
+    week: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(16))
+    stories: Mapped[int] = mapped_column(Integer, default=0)
+    wages: Mapped[int] = mapped_column(Integer, default=0)
+    subject: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    rendered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recipients: Mapped[list | None] = mapped_column(JSON)
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class JobRun(Base):
+    """One run of a scheduled job: when, how it ended, and what it counted."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # crawl | digest | maintenance
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(16), default="running")  # ok | failed
+    counts: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)

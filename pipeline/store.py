@@ -38,6 +38,13 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def utc(value: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC datetime: SQLite hands back naive ones."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _set_nlp(version: ArticleVersion, data: dict | None, stamp: datetime) -> bool:
     """Keep the NLP stage's findings on a version; True if they changed."""
     if data is None:

@@ -1,0 +1,1 @@
+"""Weekly digests: select a subscription's week from the index, render it, deliver it."""
