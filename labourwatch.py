@@ -8,6 +8,7 @@ import logging
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -506,11 +507,13 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] 
     from pipeline.store import Store
 
     settings = _settings(ctx)
+    import scheduler as schedule_
     from crawlers.health import source_health
 
     store_ = Store.from_settings(settings)
     data = {"store": store_.counts(), "sources": source_health(store_),
-            "elasticsearch": es_status_data(settings)}
+            "elasticsearch": es_status_data(settings), "jobs": schedule_.jobs(settings),
+            "runs": schedule_.recent_runs(store_)}
     if as_json:
         print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
         return
@@ -527,6 +530,20 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] 
             table.add_row(row["source"] or "-", row["state"], str(row["fetches"]),
                           str(row["failed"]), str(row["last_success"] or "never")[:19],
                           escape((row["last_error"] or "")[:60]))
+        out.print(table)
+    if data["jobs"]:
+        _print_jobs(data["jobs"], out)
+    if data["runs"]:
+        table = Table(title="recent scheduled runs")
+        for column in ("job", "started (UTC)", "took", "outcome", "counts / error"):
+            table.add_column(column)
+        for run_ in data["runs"]:
+            took = (f"{(run_['finished_at'] - run_['started_at']).total_seconds():.0f} s"
+                    if run_["finished_at"] else "running")
+            detail = run_["error"] or ", ".join(f"{k} {v}" for k, v in
+                                                (run_["counts"] or {}).items())
+            table.add_row(escape(run_["job"]), str(run_["started_at"])[:19], took,
+                          run_["outcome"], escape(detail[:80]))
         out.print(table)
 
 
@@ -661,11 +678,10 @@ def serve(
 
 @app.command()
 def run(ctx: typer.Context) -> None:
-    """Main job: ensure Elasticsearch is up, catch the index up, run the scheduler."""
+    """Main job: ensure Elasticsearch is up, catch the index up, run the scheduler and web UI."""
     from index.node import LocalNode
     from index.sync import catch_up
     from pipeline.store import Store
-    from scheduler import build_scheduler
 
     settings = _settings(ctx)
     node = LocalNode(settings) if settings.managed_es else None
@@ -674,27 +690,69 @@ def run(ctx: typer.Context) -> None:
         es = connect(settings)
     except Exception as error:  # noqa: BLE001
         raise _fail(f"Elasticsearch: {error}") from error
-    store = Store.from_settings(settings)
-    report = catch_up(store, es, settings)
+    report = catch_up(Store.from_settings(settings), es, settings)
     err.print(f"Elasticsearch ready at {settings.es_endpoint}; caught up {report.indexed} "
-              f"documents. Scheduler running (Ctrl-C to stop).")
-    scheduler = build_scheduler(settings, lambda: catch_up(store, es, settings))
+              "documents.")
     web = _web_server(settings)
-    err.print(f"API on http://{settings.web_host}:{settings.web_port}/api/ (docs at /docs)")
-
-    def shutdown(signum: int, _frame: object) -> None:
-        err.print(f"signal {signum}: stopping")
-        web.should_exit = True
-        scheduler.shutdown(wait=False)
-
-    signal.signal(signal.SIGTERM, shutdown)
-    signal.signal(signal.SIGINT, shutdown)
+    err.print(f"Web UI on http://{settings.web_host}:{settings.web_port}/ "
+              "(API at /api/, docs at /docs)")
     try:
-        scheduler.start()
+        _run_scheduler(settings, stopping=lambda: setattr(web, "should_exit", True))
     finally:
         if started_here and node:
             node.stop()
             err.print("stopped the Elasticsearch node this run started")
+
+
+@app.command()
+def schedule(ctx: typer.Context) -> None:
+    """Run the scheduler in the foreground (crawls, digests, maintenance) until SIGINT/SIGTERM."""
+    _run_scheduler(_settings(ctx))
+
+
+def _run_scheduler(settings: Settings, stopping: Callable[[], None] | None = None) -> None:
+    """Start the schedule from the config files, show it, and block until a signal."""
+    import threading
+
+    import scheduler as schedule_
+    from crawlers.sources import SourceError
+    from digests.subscriptions import SubscriptionError
+
+    try:
+        running, changes = schedule_.start(settings)
+    except (SourceError, SubscriptionError) as error:
+        raise _fail(str(error), 2) from error
+    summary = ", ".join(f"{len(v)} {k}" for k, v in changes.items() if v)
+    err.print(f"Scheduler running with {sum(map(len, changes.values())) - len(changes['removed'])}"
+              f" jobs ({summary}); Ctrl-C to stop.")
+    _print_jobs([{"id": j.id, "schedule": str(j.trigger), "next_run": j.next_run_time}
+                 for j in running.get_jobs()])
+    done = threading.Event()
+
+    def shutdown(signum: int, _frame: object) -> None:
+        err.print(f"signal {signum}: stopping")
+        done.set()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    try:
+        while not done.wait(1.0):
+            pass
+    finally:
+        if stopping:
+            stopping()
+        schedule_.stop(running)
+        err.print("scheduler stopped")
+
+
+def _print_jobs(rows: list[dict], console: Console = err) -> None:
+    table = Table(title="scheduled jobs")
+    for column in ("job", "schedule", "next run (UTC)"):
+        table.add_column(column)
+    for row in sorted(rows, key=lambda r: r["id"]):
+        table.add_row(escape(row["id"]), escape(row["schedule"]),
+                      str(row["next_run"])[:19] if row["next_run"] else "paused")
+    console.print(table)
 
 
 def _web_server(settings: Settings):  # type: ignore[no-untyped-def]

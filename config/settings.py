@@ -185,3 +185,19 @@ def load_settings(
         if values.get(name) is not None:
             values[name] = Path(values[name])
     return Settings(**values)
+
+
+def to_environ(settings: Settings) -> dict[str, str]:
+    """The settings as ``LABOURWATCH_*`` variables, so that a child process (a scheduled
+    crawl runs in its own) works with exactly the settings of its parent."""
+    env = {}
+    for f in dataclasses.fields(Settings):
+        value = getattr(settings, f.name)
+        if value is None:
+            continue
+        if isinstance(value, Path):
+            value = value.resolve()
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        env[_env_name(f.name)] = str(value)
+    return env
