@@ -16,7 +16,7 @@ from pathlib import Path
 from babel import Locale
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from digests.select import Digest, Mentions, WageRow
+from digests.select import Digest, Mentions, Story, WageRow
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
@@ -45,7 +45,9 @@ def _hourly(wage: WageRow) -> str:
 def _change(mention: Mentions) -> str:
     if mention.last_week == 0:
         return "new this week"
-    return f"{mention.change:+d} on {mention.last_week}"
+    if mention.change == 0:
+        return "as last week"
+    return f"{'up' if mention.change > 0 else 'down'} from {mention.last_week}"
 
 
 def _language(code: str) -> str:
@@ -60,12 +62,40 @@ def _filters(filters: dict) -> str:
                      for k, v in filters.items())
 
 
+def _summary(digest: Digest) -> str:
+    parts = [f"{digest.total} stor{'y' if digest.total == 1 else 'ies'} this week"]
+    if digest.languages:
+        parts.append(", ".join(f"{n} {_language(lang)}" for lang, n in
+                               digest.languages.items()))
+    if digest.wages:
+        parts.append(f"{len(digest.wages)} wage figure{'' if len(digest.wages) == 1 else 's'}")
+    return " · ".join(parts)
+
+
+def _byline(story: Story) -> str:
+    line = f"{story.outlet or 'unknown outlet'} · {_day(story.published_at)}"
+    if len(story.outlets) > 1:
+        line += f" · carried by {len(story.outlets)} outlets ({', '.join(story.outlets)})"
+    return line
+
+
+def _outlets(digest: Digest) -> str:
+    return " · ".join(f"{outlet} {n}" for outlet, n in digest.outlets.items())
+
+
+def _search(digest: Digest) -> str:
+    sub = digest.subscription
+    found = sub.query + (f" with {_filters(sub.filters)}" if sub.filters else "")
+    return f"{found}; subscription “{sub.id}”, made on {_day(digest.generated_at)}"
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(day=_day, hourly=_hourly, change=_change, language=_language,
-                       filters=_filters,
+                       filters=_filters, summary=_summary, byline=_byline,
+                       outlets=_outlets, search=_search,
                        md=lambda text: _MD_SPECIAL.sub(r"\\\1", str(text or "")),
                        wrap=lambda text: "\n   ".join(textwrap.wrap(str(text), 88)) or "")
     return env

@@ -5,6 +5,9 @@ loopback site in a child process."""
 from __future__ import annotations
 
 import dataclasses
+import signal
+import subprocess
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +18,7 @@ from sqlalchemy import func, select
 import scheduler
 from pipeline.models import Article, JobRun
 from pipeline.store import Store
-from tests.conftest import run_cli
+from tests.conftest import LABOURWATCH, ROOT, cli_env, run_cli
 from tests.site.server import FixtureSite
 
 SUBSCRIPTIONS = """\
@@ -136,3 +139,26 @@ def test_a_failing_job_is_isolated_and_a_scheduled_crawl_really_crawls(config, s
     status = run_cli(config, "status")
     assert status.returncode == 0 and "crawl:site-tech" in status.stdout
     assert "failed" in status.stdout
+
+
+def test_schedule_runs_in_the_foreground_and_stops_on_sigterm(config) -> None:
+    process = subprocess.Popen([*LABOURWATCH, "schedule"], cwd=ROOT, env=cli_env(config),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stderr), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any("scheduled jobs" in x for x in lines):
+            assert process.poll() is None, "".join(lines)
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        reader.join(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    text = " ".join("".join(lines).split())
+    assert process.returncode == 0, text
+    assert "Scheduler running with 4 jobs" in text and "crawl:site-cn" in text
+    assert "scheduler stopped" in text
