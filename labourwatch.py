@@ -600,6 +600,60 @@ def digest(
                     "the next run retries it")
 
 
+# -- claim tracing -------------------------------------------------------------------------------
+@app.command()
+def trace(
+    ctx: typer.Context,
+    claim: Annotated[str | None, typer.Argument(help="The claim as you met it, in any "
+                                                     "language")] = None,
+    article: Annotated[str | None, typer.Option("--article", help="Trace every claim of "
+                                                "this article (URL or id) instead")] = None,
+    year: Annotated[int | None, typer.Option(help="Year of the claim, for currency "
+                                                  "conversion (default: this year)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Who said it first, who repeated or credited it, and whose figure differs."""
+    from index.trace import probe_from_text, trace_article
+    from index.trace import trace as trace_claim
+
+    settings = _settings(ctx)
+    if bool(claim) == bool(article):
+        raise _fail("give a claim text or --article URL_OR_ID (one of the two)", 2)
+    try:
+        es = connect(settings)
+    except Exception as error:  # noqa: BLE001
+        raise _fail(f"Elasticsearch: {error}") from error
+    if article:
+        result = trace_article(es, settings, article)
+        if result["article"] is None:
+            raise _fail(f"no claims stored for {article!r} (not ingested, or no figures in it)")
+        traces = result["claims"]
+    else:
+        result = trace_claim(es, settings, probe_from_text(claim or "", "auto", year))
+        traces = [result]
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    for found in traces:
+        _print_trace(found)
+
+
+def _print_trace(found: dict) -> None:
+    figures = ", ".join(f for f in found["figures"] if f) or "no figure"
+    out.print(f"[bold]{escape(found['claim'])}[/] ({escape(figures)})")
+    if not found["evidence"]:
+        out.print("  nothing stored states this claim")
+        return
+    table = Table(show_lines=False)
+    for column in ("relation", "published", "outlet", "sentence", "url"):
+        table.add_column(column, overflow="fold")
+    for item in found["evidence"]:
+        relation = item["relation"] + (f" → {item['cites']}" if item.get("cites") else "")
+        table.add_row(relation, (item["published_at"] or "")[:10], item["outlet"] or "",
+                      escape(item["sentence"][:160]), escape(item["url"]))
+    out.print(table)
+
+
 # -- crawl ---------------------------------------------------------------------------------------
 @app.command()
 def crawl(

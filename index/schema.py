@@ -1,7 +1,9 @@
 """Index templates as data, versioned indices behind read and write aliases.
 
-``<prefix>articles`` (read) and ``<prefix>articles-write`` (write) point at one concrete index
-``<prefix>articles-v<schema>-<timestamp>``. ``setup()`` is idempotent; ``new_version()`` plus
+Two kinds of index: ``articles`` (one document per story) and ``claims`` (one per sentence
+carrying a figure, for claim tracing). For each kind, ``<prefix><kind>`` (read) and
+``<prefix><kind>-write`` (write) point at one concrete index
+``<prefix><kind>-v<schema>-<timestamp>``. ``setup()`` is idempotent; ``new_version()`` plus
 ``swap_aliases()`` give a rebuild with no moment where searches find nothing.
 """
 
@@ -25,26 +27,28 @@ class IndexNames:
     """All the names derived from one index prefix."""
 
     prefix: str
+    kind: str = "articles"
 
     @property
     def template(self) -> str:
-        return f"{self.prefix}articles"
+        return f"{self.prefix}{self.kind}"
 
     @property
     def read_alias(self) -> str:
-        return f"{self.prefix}articles"
+        return f"{self.prefix}{self.kind}"
 
     @property
     def write_alias(self) -> str:
-        return f"{self.prefix}articles-write"
+        return f"{self.prefix}{self.kind}-write"
 
     @property
     def pattern(self) -> str:
-        return f"{self.prefix}articles-v*"
+        return f"{self.prefix}{self.kind}-v*"
 
     def concrete(self, schema_version: int) -> str:
         stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
-        return f"{self.prefix}articles-v{schema_version}-{stamp}-{time.time_ns() % 1000:03d}"
+        return (f"{self.prefix}{self.kind}-v{schema_version}-{stamp}-"
+                f"{time.time_ns() % 1000:03d}")
 
 
 @lru_cache(maxsize=8)
@@ -62,43 +66,48 @@ def load_template(name: str, settings: Settings) -> dict:
     return body
 
 
-def schema_version(settings: Settings) -> int:
-    mappings = load_template("articles", settings)["template"]["mappings"]
+KINDS = ("articles", "claims")
+
+
+def schema_version(settings: Settings, kind: str = "articles") -> int:
+    mappings = load_template(kind, settings)["template"]["mappings"]
     return int(mappings["_meta"]["schema_version"])
 
 
-def setup(es: Elasticsearch, settings: Settings) -> str:
+def setup(es: Elasticsearch, settings: Settings, kind: str = "articles") -> str:
     """Install the template and make sure both aliases exist; returns the write index."""
-    names = IndexNames(settings.index_prefix)
-    es.indices.put_index_template(name=names.template, **load_template("articles", settings))
+    names = IndexNames(settings.index_prefix, kind)
+    es.indices.put_index_template(name=names.template, **load_template(kind, settings))
     if es.indices.exists_alias(name=names.write_alias):
         return next(iter(es.indices.get_alias(name=names.write_alias)))
-    index = names.concrete(schema_version(settings))
+    index = names.concrete(schema_version(settings, kind))
     es.indices.create(index=index, aliases={names.read_alias: {},
                                             names.write_alias: {"is_write_index": True}})
     es.cluster.health(index=index, wait_for_status="yellow", timeout="30s")
     return index
 
 
-def outdated(es: Elasticsearch, settings: Settings, index: str) -> bool:
+def outdated(es: Elasticsearch, settings: Settings, index: str, kind: str = "articles") -> bool:
     """True when ``index`` was made from an older template (a mapping change since)."""
     mapping = es.indices.get_mapping(index=index)[index]["mappings"]
-    return int(mapping.get("_meta", {}).get("schema_version", 0)) < schema_version(settings)
+    return (int(mapping.get("_meta", {}).get("schema_version", 0))
+            < schema_version(settings, kind))
 
 
-def new_version(es: Elasticsearch, settings: Settings) -> str:
+def new_version(es: Elasticsearch, settings: Settings, kind: str = "articles") -> str:
     """Create a fresh concrete index (from the current template) not yet behind any alias."""
-    names = IndexNames(settings.index_prefix)
-    es.indices.put_index_template(name=names.template, **load_template("articles", settings))
-    index = names.concrete(schema_version(settings))
+    names = IndexNames(settings.index_prefix, kind)
+    es.indices.put_index_template(name=names.template, **load_template(kind, settings))
+    index = names.concrete(schema_version(settings, kind))
     es.indices.create(index=index)
     es.cluster.health(index=index, wait_for_status="yellow", timeout="30s")
     return index
 
 
-def swap_aliases(es: Elasticsearch, settings: Settings, index: str) -> list[str]:
+def swap_aliases(es: Elasticsearch, settings: Settings, index: str,
+                 kind: str = "articles") -> list[str]:
     """Point both aliases at ``index`` in one atomic call; returns the indices left behind."""
-    names = IndexNames(settings.index_prefix)
+    names = IndexNames(settings.index_prefix, kind)
     old = [i for i in es.indices.get(index=names.pattern) if i != index]
     actions: list[dict] = [{"add": {"index": index, "alias": names.read_alias}},
                            {"add": {"index": index, "alias": names.write_alias,
@@ -113,8 +122,9 @@ def swap_aliases(es: Elasticsearch, settings: Settings, index: str) -> list[str]
 
 
 def drop_all(es: Elasticsearch, settings: Settings) -> None:
-    """Delete every index and the template under this prefix (tests clean up with it)."""
-    names = IndexNames(settings.index_prefix)
-    for index in es.indices.get(index=names.pattern, ignore_unavailable=True):
-        es.indices.delete(index=index)
-    es.options(ignore_status=404).indices.delete_index_template(name=names.template)
+    """Delete every index and template under this prefix (tests clean up with it)."""
+    for kind in KINDS:
+        names = IndexNames(settings.index_prefix, kind)
+        for index in es.indices.get(index=names.pattern, ignore_unavailable=True):
+            es.indices.delete(index=index)
+        es.options(ignore_status=404).indices.delete_index_template(name=names.template)

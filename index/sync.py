@@ -16,18 +16,12 @@ from config import Settings
 from index import schema
 from index.analysis import document_terms
 from index.bulk import bulk_index
+from index.claims import index_claims
 from pipeline.models import Article
 from pipeline.store import Store
+from pipeline.store import iso as _iso
 
 log = logging.getLogger(__name__)
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def to_index_doc(article: Article) -> dict:
@@ -77,27 +71,37 @@ class SyncReport:
 
 
 def _index_articles(store: Store, es: Elasticsearch, settings: Settings, index: str,
-                    articles: Iterable[Article], progress: Callable[[int], None] | None
-                    ) -> SyncReport:
-    versions: dict[str, int] = {}
+                    articles: Iterable[Article], progress: Callable[[int], None] | None,
+                    claims_index: str | None = None) -> SyncReport:
+    """Index the articles, then their claims; an article counts as indexed only when its
+    claims are too, so a failure on either side is retried by the next catch-up."""
+    versions: dict[str, Article] = {}
 
     def docs() -> Iterable[dict]:
         for article in articles:
-            versions[article.id] = article.current_version
+            versions[article.id] = article
             yield to_index_doc(article)
 
     result = bulk_index(es, index, docs(), chunk_size=settings.bulk_chunk_size,
                         max_retries=settings.bulk_max_retries,
                         on_item=(lambda _id, _ok: progress(1)) if progress else None)
+    failed = dict(result.failed)
     if result.ok:
-        try:  # make this run's documents searchable at once, not after refresh_interval
-            es.indices.refresh(index=index)
-        except Exception as error:  # noqa: BLE001 - they are indexed; refresh comes anyway
-            log.warning("refresh of %s failed: %s", index, error)
+        claims_target = claims_index or schema.IndexNames(settings.index_prefix,
+                                                          "claims").write_alias
+        failed.update(index_claims(es, claims_target, (versions[i] for i in result.ok),
+                                   max_retries=settings.bulk_max_retries,
+                                   fresh=claims_index is not None))
+        for name in (index, claims_target):
+            try:  # make this run's documents searchable at once, not after refresh_interval
+                es.indices.refresh(index=name)
+            except Exception as error:  # noqa: BLE001 - indexed; refresh comes anyway
+                log.warning("refresh of %s failed: %s", name, error)
+    done = [i for i in result.ok if i not in failed]
     with store.session() as session:
-        store.mark_indexed(session, {i: versions[i] for i in result.ok})
-        store.mark_unindexed(session, result.failed)
-    return SyncReport(indexed=len(result.ok), failed=result.failed, index=index)
+        store.mark_indexed(session, {i: versions[i].current_version for i in done})
+        store.mark_unindexed(session, failed)
+    return SyncReport(indexed=len(done), failed=failed, index=index)
 
 
 def catch_up(store: Store, es: Elasticsearch, settings: Settings,
@@ -112,7 +116,9 @@ def catch_up(store: Store, es: Elasticsearch, settings: Settings,
         articles = store.unindexed(session)
     try:
         current = schema.setup(es, settings)
-        if schema.outdated(es, settings, current):
+        claims = schema.setup(es, settings, "claims")
+        if schema.outdated(es, settings, current) or schema.outdated(es, settings, claims,
+                                                                     "claims"):
             log.warning("index %s predates the current mapping; rebuilding it from the store",
                         current)
             return reindex(store, es, settings, progress)
@@ -132,16 +138,21 @@ def reindex(store: Store, es: Elasticsearch, settings: Settings,
     """Build a fresh index version from the store, then move both aliases to it at once."""
     started = datetime.now(UTC)
     schema.setup(es, settings)
+    schema.setup(es, settings, "claims")
     index = schema.new_version(es, settings)
+    claims = schema.new_version(es, settings, "claims")
     with store.session() as session:
-        report = _index_articles(store, es, settings, index, store.all_articles(session), progress)
+        report = _index_articles(store, es, settings, index, store.all_articles(session),
+                                 progress, claims_index=claims)
     if report.failed and not report.indexed:
         es.indices.delete(index=index)
+        es.indices.delete(index=claims)
         raise RuntimeError(f"reindex failed, aliases left in place: "
                            f"{next(iter(report.failed.values()))}")
-    es.indices.refresh(index=index)
-    for old in schema.swap_aliases(es, settings, index):
-        es.indices.delete(index=old)
+    for name, kind in ((index, "articles"), (claims, "claims")):
+        es.indices.refresh(index=name)
+        for old in schema.swap_aliases(es, settings, name, kind):
+            es.indices.delete(index=old)
     # Anything stored while the rebuild ran went to the old index; index it again.
     with store.session() as session:
         late = [a for a in store.unindexed(session) if _iso(a.updated_at) >= _iso(started)]

@@ -38,6 +38,12 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def iso(value: datetime | None) -> str | None:
+    """A time as the index and the exports write it: UTC, to the second, with a Z."""
+    value = utc(value)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
 def utc(value: datetime | None) -> datetime | None:
     """A stored time as an aware UTC datetime: SQLite hands back naive ones."""
     if value is None:

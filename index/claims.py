@@ -1,0 +1,93 @@
+"""The claims index: one document per sentence that carries a figure, kept beside the articles.
+
+A claim is what the NLP stage found in a sentence (its numbers with units, the companies and
+places it names, the outlets it credits); the document adds the article's outlet, date and
+cluster and the archived capture, so that tracing can answer from the index alone and still
+point at what the page said when it was fetched. Claims are (re)written whenever their
+article is indexed, and stale ones (from an earlier version) are removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from elasticsearch import Elasticsearch
+
+from index.analysis import document_terms
+from index.bulk import BulkReport, bulk_index
+from pipeline.models import Article
+from pipeline.store import iso as _iso
+
+
+def to_claim_docs(article: Article) -> list[dict]:
+    """The claim documents of the article's current version."""
+    version = article.versions[-1]
+    nlp = next((e.data for e in version.extractions if e.stage == "nlp"), None) or {}
+    companies = {c["id"] for c in nlp.get("companies") or []}
+    countries = {p["id"]: p.get("country_code") for p in nlp.get("places") or []}
+    fetch = version.fetch
+    archived = ({"warc": fetch.warc_file, "offset": fetch.warc_offset,
+                 "length": fetch.warc_length, "digest": fetch.payload_digest,
+                 "fetched_at": _iso(fetch.fetched_at)}
+                if fetch is not None and fetch.warc_file else None)
+    docs = []
+    for n, claim in enumerate(nlp.get("claims") or []):
+        entities = list(claim.get("entities") or [])
+        places = [e for e in entities if e in countries]
+        docs.append({
+            "id": f"{article.id}:{n}", "article_id": article.id, "url": article.url,
+            "title": version.title, "outlet": article.outlet, "language": version.language,
+            "published_at": _iso(version.published_at),
+            "cluster_id": article.cluster_id or article.id, "canonical": article.canonical,
+            "version": version.version, "text": claim["text"],
+            "terms": document_terms(claim["text"]),
+            "start": claim.get("start"), "end": claim.get("end"),
+            "numbers": [{k: number.get(k) for k in ("kind", "value", "value_max", "unit",
+                                                    "hourly_usd", "text")}
+                        for number in claim.get("numbers") or []],
+            "companies": [e for e in entities if e in companies], "places": places,
+            "countries": sorted({countries[p] for p in places if countries[p]}),
+            "entities": entities, "attributed_to": list(claim.get("attributed_to") or []),
+            "archived": archived,
+        })
+    return docs
+
+
+def index_claims(es: Elasticsearch, index: str, articles: Iterable[Article],
+                 chunk_size: int = 500, max_retries: int = 3, fresh: bool = False
+                 ) -> dict[str, str]:
+    """Write the claims of ``articles``; returns the articles whose claims failed, with why.
+
+    ``fresh``: the index is new (a rebuild), so there are no stale claims to remove.
+    """
+    docs: list[dict] = []
+    owners: dict[str, str] = {}
+    ids: list[str] = []
+    for article in articles:
+        ids.append(article.id)
+        for doc in to_claim_docs(article):
+            owners[doc["id"]] = article.id
+            docs.append(doc)
+    failed: dict[str, str] = {}
+    if not fresh and ids:
+        try:
+            _remove_stale(es, index, ids, set(owners))
+        except Exception as error:  # noqa: BLE001 - retried with the article next run
+            reason = f"claims: {type(error).__name__}: {error}"[:1000]
+            return dict.fromkeys(ids, reason)
+    report: BulkReport = bulk_index(es, index, docs, chunk_size=chunk_size,
+                                    max_retries=max_retries)
+    for doc_id, reason in report.failed.items():
+        failed.setdefault(owners[doc_id], f"claims: {reason}")
+    return failed
+
+
+def _remove_stale(es: Elasticsearch, index: str, article_ids: list[str], keep: set[str]
+                  ) -> None:
+    """Delete claims of these articles that their current versions no longer make."""
+    found = es.search(index=index, query={"terms": {"article_id": article_ids}},
+                      source=False, size=10_000, track_total_hits=False)
+    stale = [hit["_id"] for hit in found["hits"]["hits"] if hit["_id"] not in keep]
+    if stale:
+        es.bulk(operations=[{"delete": {"_index": index, "_id": doc_id}} for doc_id in stale],
+                refresh=False)
