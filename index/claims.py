@@ -30,6 +30,9 @@ def to_claim_docs(article: Article) -> list[dict]:
                  "length": fetch.warc_length, "digest": fetch.payload_digest,
                  "fetched_at": _iso(fetch.fetched_at)}
                 if fetch is not None and fetch.warc_file else None)
+    article_countries = sorted({c for c in countries.values() if c})
+    credits = [(a["start"], a["source"]) for a in nlp.get("attributions") or []
+               if a.get("source")]
     docs = []
     for n, claim in enumerate(nlp.get("claims") or []):
         entities = list(claim.get("entities") or [])
@@ -48,9 +51,26 @@ def to_claim_docs(article: Article) -> list[dict]:
             "companies": [e for e in entities if e in companies], "places": places,
             "countries": sorted({countries[p] for p in places if countries[p]}),
             "entities": entities, "attributed_to": list(claim.get("attributed_to") or []),
+            "credited_nearby": _nearby(version.text, claim, credits),
+            "article_companies": sorted(companies), "article_countries": article_countries,
+            "article_places": sorted(countries),
             "archived": archived,
         })
     return docs
+
+
+NEARBY = 300  # characters either side of a claim, within its paragraph, for its credit
+
+
+def _nearby(text: str, claim: dict, credits: list[tuple[int, str]]) -> list[str]:
+    """Outlets credited next to the claim ("…, TIME reported. Workers were paid…"), within
+    its paragraph, when the sentence itself credits none."""
+    start, end = claim.get("start") or 0, claim.get("end") or 0
+    low = max(text.rfind("\n", 0, start) + 1, start - NEARBY)
+    stop = text.find("\n", end)
+    high = min(stop if stop >= 0 else len(text), end + NEARBY)
+    return list(dict.fromkeys(source for at, source in credits
+                              if low <= at < high and not start <= at < end))
 
 
 def index_claims(es: Elasticsearch, index: str, articles: Iterable[Article],

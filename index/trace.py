@@ -17,8 +17,11 @@ resolved to that outlet's own article when we hold it), ``repeats`` (later, no c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+import yaml
 from elasticsearch import Elasticsearch, NotFoundError
 
 from config import Settings
@@ -30,7 +33,7 @@ SAME_VALUE = 0.02  # relative difference under which two figures in one unit are
 SAME_HOURLY = 0.08  # for figures compared through hourly USD (exchange rates are yearly)
 TEXT_ALONE = 0.45  # word overlap at which a sentence states a claim that has no figure
 TEXT_WITH_FIGURE = 0.2  # word overlap that, with the same figure, makes up for no entity
-GENERIC_UNITS = {"workers", "people", "employees", "staff", "人", "名", "工人", "员工"}
+CONFLICT_WORDS = 0.15  # a different figure conflicts only in a sentence this close in words
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Probe:
     countries: set[str]
     places: set[str]
     attributed_to: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)  # cities and provinces: finer than countries
 
     @property
     def words(self) -> set[str]:
@@ -66,15 +70,18 @@ def probe_from_text(text: str, language: str = "auto", year: int | None = None) 
                  companies={c["id"] for c in found["companies"]},
                  countries={p["country_code"] for p in places if p.get("country_code")},
                  places={p["id"] for p in places},
-                 attributed_to={a["source"] for a in found["attributions"] if a.get("source")})
+                 attributed_to={a["source"] for a in found["attributions"] if a.get("source")},
+                 regions={p["id"] for p in places if p.get("kind") in ("city", "admin")})
 
 
 def probe_from_claim(claim: dict) -> Probe:
-    """A stored claim (a claims-index document) as a probe, for tracing an article's claims."""
+    """A stored claim (a claims-index document) as a probe, for tracing an article's claims;
+    a sentence that names no company or country is about those of its article."""
     return Probe(text=claim["text"], language=claim.get("language") or "en",
                  numbers=list(claim.get("numbers") or []),
-                 companies=set(claim.get("companies") or []),
-                 countries=set(claim.get("countries") or []),
+                 companies=set(claim.get("companies") or claim.get("article_companies") or []),
+                 countries=set(claim.get("countries") or claim.get("article_countries")
+                               or []),
                  places=set(claim.get("places") or []),
                  attributed_to=set(claim.get("attributed_to") or []))
 
@@ -94,6 +101,10 @@ def candidates(es: Elasticsearch, settings: Settings, probe: Probe, size: int = 
         should.append({"terms": {"companies": sorted(probe.companies), "boost": 2.0}})
     if probe.countries:
         should.append({"terms": {"countries": sorted(probe.countries)}})
+    if probe.companies and probe.countries:
+        should.append({"bool": {"filter": [
+            {"terms": {"article_companies": sorted(probe.companies)}},
+            {"terms": {"article_countries": sorted(probe.countries)}}]}})
     words = " ".join(sorted(probe.words))
     if words:
         should.append({"match": {"terms": {"query": words, "minimum_should_match": "30%"}}})
@@ -129,6 +140,25 @@ def _band(value: float, tolerance: float) -> tuple[float, float]:
 
 
 # -- judging ----------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _unit_classes() -> dict[str, str]:
+    """Unit word → what it counts (config/nlp/claim_units.yaml)."""
+    from nlp.paths import data_file
+
+    table = yaml.safe_load(data_file(None, "nlp/claim_units.yaml").read_text(encoding="utf-8"))
+    return {word.lower(): name for name, words in table.items() for word in words}
+
+
+def _unit_class(unit: str | None) -> str:
+    word = (unit or "").lower().strip()
+    return _unit_classes().get(word) or _unit_classes().get(word.rstrip("s")) or word
+
+
+def _period(number: dict) -> str | None:
+    unit = number.get("unit") or ""
+    return unit.rsplit("/", 1)[-1] if "/" in unit else None
+
+
 def _close(a: float | None, b: float | None, tolerance: float) -> bool:
     if a is None or b is None:
         return False
@@ -139,26 +169,28 @@ def _values(number: dict) -> list[float]:
     return [v for v in (number.get("value"), number.get("value_max")) if v is not None]
 
 
+def _kind(number: dict) -> str:
+    return number.get("kind") or "wage"
+
+
 def _comparable(a: dict, b: dict) -> bool:
-    """Two figures of one kind that measure the same thing (a wage per period, a count of
-    the same sort of people)."""
-    if (a.get("kind") or "wage") != (b.get("kind") or "wage"):
+    """Two figures that measure the same thing: a wage for the same period, a count of the
+    same sort of people, hours."""
+    if _kind(a) != _kind(b):
         return False
-    if a.get("kind") == "wage" or a.get("kind") is None:
-        same_unit = a.get("unit") == b.get("unit")
-        return same_unit or (a.get("hourly_usd") is not None
-                             and b.get("hourly_usd") is not None)
-    units = {a.get("unit"), b.get("unit")}
-    return len(units) == 1 or bool(units & GENERIC_UNITS)
+    if _kind(a) == "wage":
+        return _period(a) == _period(b) and _period(a) not in (None, "-")
+    return _kind(a) != "workers" or _unit_class(a.get("unit")) == _unit_class(b.get("unit"))
 
 
 def _same_figure(a: dict, b: dict) -> bool:
-    if a.get("unit") == b.get("unit") and any(
-            _close(x, y, SAME_VALUE) for x in _values(a) for y in _values(b)):
-        return True
-    return (a.get("kind") or "wage") == "wage" and any(
-        _close(x, y, SAME_HOURLY) for x in (a.get("hourly_usd"),) for y in
-        (b.get("hourly_usd"), _hourly_max(b)))
+    if _kind(a) != _kind(b):
+        return False
+    if a.get("unit") == b.get("unit") or _kind(a) != "wage":  # one unit: values decide
+        return any(_close(x, y, SAME_VALUE) for x in _values(a) for y in _values(b))
+    return any(  # wages in other currencies: through hourly USD, as near as yearly rates allow
+        _close(a.get("hourly_usd"), y, SAME_HOURLY) for y in (b.get("hourly_usd"),
+                                                                _hourly_max(b)))
 
 
 def _hourly_max(number: dict) -> float | None:
@@ -175,28 +207,59 @@ class Judgement:
     figure: str | None
 
 
+@lru_cache(maxsize=1)
+def _role_words() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Who a figure is about (annotators, moderators, ...), from the unit table; the generic
+    "worker" class says nothing and is left out."""
+    words = {w: c for w, c in _unit_classes().items() if c != "worker"}
+    latin = sorted((w for w in words if w.isascii()), key=len, reverse=True)
+    han = sorted((w for w in words if not w.isascii()), key=len, reverse=True)
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, latin)) + r")\b|"
+                         + "|".join(map(re.escape, han)), re.IGNORECASE)
+    return pattern, words
+
+
+def roles(text: str) -> set[str]:
+    pattern, words = _role_words()
+    return {words[m.group(0).lower()] for m in pattern.finditer(text)}
+
+
+def _subject(probe: Probe, claim: dict) -> tuple[bool, bool]:
+    """Whether the claim is about the probe's subject (its companies, countries, provinces
+    and cities as named in the sentence or elsewhere in its article, and the same sort of
+    workers where both sentences say), and whether the sentence itself names part of it."""
+    companies = set(claim.get("companies") or [])
+    countries = set(claim.get("countries") or [])
+    around_companies = companies | set(claim.get("article_companies") or [])
+    around_countries = countries | set(claim.get("article_countries") or [])
+    around_places = set(claim.get("places") or []) | set(claim.get("article_places") or [])
+    asked, said = roles(probe.text), roles(claim["text"])
+    kept = ((not probe.companies or bool(probe.companies & around_companies))
+            and (not probe.countries or bool(probe.countries & around_countries))
+            and (not probe.regions or bool(probe.regions & around_places))
+            and (not asked or not said or bool(asked & said)))
+    anchored = bool(probe.companies & companies or probe.countries & countries)
+    return kept, anchored
+
+
 def judge(probe: Probe, claim: dict) -> Judgement | None:
     """Does this stored claim state the probe's claim, contradict it, or neither?"""
     numbers = claim.get("numbers") or []
     same = next((n for q in probe.numbers for n in numbers if _same_figure(q, n)), None)
     other = next((n for q in probe.numbers for n in numbers
                   if _comparable(q, n) and not _same_figure(q, n)), None)
-    companies = probe.companies & set(claim.get("companies") or [])
-    countries = probe.countries & set(claim.get("countries") or [])
+    kept, anchored = _subject(probe, claim)
     words = probe.words
     overlap = (len(words & _words(claim["text"])) / len(words)) if words else 0.0
-    subject = bool(companies or countries)
-    # the subject must not change: a figure about another company is another claim
-    subject_kept = ((not probe.companies or companies or not claim.get("companies"))
-                    and (not probe.countries or countries or not claim.get("countries")))
-    score = round(0.5 * bool(same) + 0.25 * min(1, len(companies) + len(countries))
-                  + 0.25 * overlap, 3)
-    if same is not None and subject_kept and (subject or overlap >= TEXT_WITH_FIGURE):
+    named = bool(probe.companies or probe.countries)
+    score = round(0.5 * bool(same) + 0.25 * anchored + 0.25 * overlap, 3)
+    if same is not None and kept and (anchored or overlap >= TEXT_WITH_FIGURE
+                                      or (not named and overlap > 0)):
         return Judgement("states", score, same.get("text"))
-    if not probe.numbers and subject_kept and overlap >= TEXT_ALONE:
+    if not probe.numbers and kept and overlap >= TEXT_ALONE:
         return Judgement("states", score, None)
-    if (same is None and other is not None and subject_kept and subject
-            and (probe.companies <= companies or probe.countries <= countries)):
+    if same is None and other is not None and kept and anchored and (
+            overlap >= CONFLICT_WORDS or claim.get("language") != probe.language):
         return Judgement("conflicts", round(0.5 * score, 3), other.get("text"))
     return None
 
@@ -208,7 +271,8 @@ def label(evidence: list[dict]) -> list[dict]:
     seen_clusters: dict[str, dict] = {}
     statements = []
     for item in evidence:
-        credited = [o for o in item["attributed_to"] if o != item["outlet"]]
+        credited = [o for o in item["attributed_to"] or item["credited_nearby"]
+                    if o != item["outlet"]]
         item["credits"] = credited
         first = seen_clusters.get(item["cluster_id"])
         if first is not None and first["article_id"] != item["article_id"]:
@@ -253,6 +317,7 @@ def trace(es: Elasticsearch, settings: Settings, probe: Probe) -> dict:
         "outlet": claim.get("outlet"), "language": claim.get("language"),
         "published_at": claim.get("published_at"), "cluster_id": claim.get("cluster_id"),
         "sentence": claim["text"], "attributed_to": claim.get("attributed_to") or [],
+        "credited_nearby": claim.get("credited_nearby") or [],
         "archived": claim.get("archived")} for judged, claim in best.values()]
     labelled = label(evidence)
     for item in labelled:

@@ -20,7 +20,10 @@ _BEFORE_PATTERN = (
     r"survey|story|article|review|audit|data|research|findings|reporting|interview|index|"
     r"ratings?|documents?)\s+(?:by|from|in)|(?:a\s+)?statement\s+to|据|根据|援引|引述|转引|引用|来自|"
     r"接受|对|告诉|向)"
-    r"\s*(?:the\s+|a\s+|an\s+)?(?:\d{4}\s+)?$")
+    r"\s*(?:the\s+|a\s+|an\s+)?(?:\d{4}\s+)?"
+    # "according to domestic outlet The Paper", "told the business daily"
+    r"(?:(?:[\w-]+\s+){0,2}?(?:outlet|newspaper|magazine|news site|news outlet|publication"
+    r"|broadcaster|daily|website|tabloid|wire service|news agency)\s+)?$")
 _AFTER_PATTERN = (
     r"\s*(?:magazine|newspaper|'s|’s)?\s*(?:\d{4}\s+)?(?:has\s+|had\s+|first\s+|previously\s+|"
     r"later\s+|also\s+)?(?:reported|reports|found|finds|revealed|reveals|wrote|writes|noted|"
@@ -59,6 +62,8 @@ class Attributions:
                 bare = str(name).strip("《》")
                 if bare != name:
                     forms.append((bare, outlet))
+                if name.startswith("The ") and name[4:5].isupper():  # "the Atlantic reported"
+                    forms.append(("the " + name[4:], outlet))
         self.lexicon: Lexicon[Outlet] = Lexicon(forms)
 
     def names(self, text: str) -> list[tuple[int, int]]:

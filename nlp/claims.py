@@ -1,6 +1,7 @@
 """Claims: sentences that carry a wage or a number about workers ("about 1,000 contractors",
-3,000 名标注员), with the entities and outlet attributions of that sentence. Claim tracing
-(issue 8) matches them across articles and languages by what survives translation."""
+3,000 名标注员, "12-hour shifts", 每天工作 10 个小时), with the entities and outlet
+attributions of that sentence. Claim tracing matches them across articles and languages by
+what survives translation."""
 
 from __future__ import annotations
 
@@ -60,8 +61,27 @@ def worker_counts(text: str) -> list[dict]:
 
 
 def _value(written: str) -> float | None:
+    if re.search(r"[\u4e00-\u9fff]", written):  # 20万, 三千: Chinese scales, digits or not
+        return parse_chinese(written)
     if written[:1].isdigit() or written[:1] == ".":
         return parse_digits(written.replace(" thousand", "k").replace(" million", "m"))
-    if re.search(r"[\u4e00-\u9fff]", written):
-        return parse_chinese(written)
     return parse_words(written)
+
+
+# "12-hour shifts", "nine hours a day"; never "an hour" (a wage's period) or "one hour"
+_HOURS_EN = re.compile(rf"(?<![\w.,$])(?!(?:a|an|one)\b)(?P<num>{DIGITS}|{WORD_NUMBER})"
+                       r"(?:-hours?\b| hours\b)", re.IGNORECASE)
+_HOURS_ZH = re.compile(rf"(?P<num>\d+(?:\.\d+)?|{ZH_NUMBER})\s?个?(?:小时|钟头)")
+
+
+def hours(text: str) -> list[dict]:
+    """Working hours ("12-hour shifts", "nine hours a day", 每班 12 个小时)."""
+    found = []
+    for pattern in (_HOURS_EN, _HOURS_ZH):
+        for match in pattern.finditer(text):
+            value = _value(match.group("num"))
+            if value is None or not 0 < value <= 168:
+                continue
+            found.append({"kind": "hours", "value": value, "unit": "hour",
+                          "text": match.group(0), "start": match.start(), "end": match.end()})
+    return found

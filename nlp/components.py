@@ -17,7 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp.attributions import load_attributions
-from nlp.claims import worker_counts
+from nlp.claims import hours, worker_counts
 from nlp.companies import load_companies
 from nlp.organizations import Named, load_organizations
 from nlp.places import load_gazetteer
@@ -166,7 +166,7 @@ def make_wages(nlp: Language, name: str, config_dir: str):  # noqa: ANN201
 def make_claims(nlp: Language, name: str, config_dir: str):  # noqa: ANN201
     def claims(doc: Doc) -> Doc:
         text = text_of(doc)
-        counts = worker_counts(text)
+        counts = worker_counts(text) + hours(text)
         records = []
         for start, end in sentence_bounds(text):
             sentence_text = text[start:end]
