@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 from config import Settings, load_settings
 from index import schema
@@ -105,13 +105,22 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, server: str, tmp_path: Path) -> Iterator[Page]:
-    """A fresh page; every dialog it opens is recorded (and dismissed) in ``page.dialogs``."""
+def dialogs() -> list[str]:
+    """The messages of every dialog (alert, confirm, prompt) the test's page opened."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, server: str, dialogs: list[str]) -> Iterator[Page]:
+    """A fresh page of its own context; dialogs are recorded and dismissed."""
     context = browser.new_context(base_url=server, accept_downloads=True)
     opened = context.new_page()
-    opened.dialogs = []  # type: ignore[attr-defined]
-    opened.on("dialog", lambda dialog: (opened.dialogs.append(dialog.message),  # type: ignore[attr-defined]
-                                        dialog.dismiss()))
+
+    def record(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    opened.on("dialog", record)
     yield opened
     context.close()
 
@@ -208,7 +217,7 @@ def wage_table(page: Page) -> list[dict[str, str]]:
             for row in page.locator("table.wages tr:has(td)").all()]
 
 
-def test_wages_explorer_lists_and_charts_the_figures(page: Page) -> None:
+def test_wages_explorer_lists_and_charts_the_figures(page: Page, dialogs: list[str]) -> None:
     page.goto("/")
     page.get_by_role("navigation").get_by_role("link", name="Wages").click()
     page.wait_for_load_state()
@@ -222,7 +231,7 @@ def test_wages_explorer_lists_and_charts_the_figures(page: Page) -> None:
     lagos = next(r for r in rows if r["as written"] == "900 naira an hour")
     assert HOSTILE_IMG in lagos["sentence"] and lagos["place / country"] == "NG"
     assert page.locator("table.wages img, table.wages b").count() == 0  # shown, not run
-    assert page.dialogs == []  # type: ignore[attr-defined]
+    assert dialogs == []
     shot(page, "wages")
     page.locator('input[name="wage_max"]').fill("2")
     page.get_by_role("button", name="Search").click()
@@ -259,13 +268,13 @@ def test_sources_page_flags_unhealthy_sources(page: Page) -> None:
     shot(page, "sources")
 
 
-def test_hostile_title_renders_as_text(page: Page) -> None:
+def test_hostile_title_renders_as_text(page: Page, dialogs: list[str]) -> None:
     page.goto("/?q=alert")
     link = page.locator(".hit > a", has_text=HOSTILE)
     assert link.count() == 1
     link.click()
     page.wait_for_load_state()
-    assert page.locator("h1").inner_text() == HOSTILE
-    assert page.title().startswith(HOSTILE)
     shot(page, "hostile")
-    assert page.dialogs == []  # type: ignore[attr-defined]
+    assert dialogs == []  # nothing ran
+    assert page.locator("h1").inner_text() == HOSTILE  # shown as written
+    assert page.title().startswith(HOSTILE)
