@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint eval bench demo es-install clean
+.PHONY: install run test lint eval bench demo es-install browser-install clean
 
 install: $(STAMP) es-install
 
@@ -19,10 +19,15 @@ $(STAMP): pyproject.toml
 es-install: $(STAMP)
 	$(BIN)/labourwatch es install
 
+# Debian's Chromium and a CJK font for the browser tests (apt-get, never a downloaded
+# browser); a no-op when present.
+browser-install: $(STAMP)
+	$(BIN)/python -m tests.chromium
+
 run: install
 	$(BIN)/labourwatch run
 
-test: install
+test: install browser-install
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

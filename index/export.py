@@ -1,5 +1,9 @@
 """Exports of every match, at any size: articles, wages and claims as CSV or JSON Lines.
 
+A wage row names the companies and countries of its own sentence (the story's most named
+when the sentence names none); with a wage, country or company filter only the figures that
+meet it are rows (an article matches when one of its figures does).
+
 Matching runs in Elasticsearch with a point in time and ``search_after`` (a consistent view,
 no deep-paging limit); wages and claims are then read from the store, where each figure keeps
 its sentence, its offsets and the archived capture it came from, so every exported row can be
@@ -11,7 +15,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from elasticsearch import Elasticsearch
@@ -31,8 +36,8 @@ ARTICLE_COLUMNS = ["id", "url", "title", "outlet", "language", "kind", "publishe
                    "wages", "warc", "warc_offset", "payload_digest", "fetched_at"]
 WAGE_COLUMNS = ["article_id", "url", "outlet", "published_at", "text", "amount", "amount_max",
                 "currency", "period", "qualifier", "hourly_usd", "hourly_usd_max", "basis",
-                "sentence", "start", "end", "warc", "warc_offset", "payload_digest",
-                "fetched_at"]
+                "language", "companies", "countries", "places", "sentence", "start", "end",
+                "warc", "warc_offset", "payload_digest", "fetched_at"]
 CLAIM_COLUMNS = ["article_id", "url", "outlet", "published_at", "text", "numbers", "entities",
                  "attributed_to", "start", "end", "warc", "warc_offset", "payload_digest",
                  "fetched_at"]
@@ -87,7 +92,7 @@ def export(es: Elasticsearch, settings: Settings, store: Store, kind: str, query
             if kind == "articles":
                 yield from (_article_row(source) for source in batch)
             else:
-                yield from _figures(store, kind, batch)
+                yield from _figures(store, kind, batch, filters)
             if progress:
                 progress(len(batch))
 
@@ -104,7 +109,8 @@ def _article_row(source: dict) -> dict:
             "fetched_at": archived.get("fetched_at")}
 
 
-def _figures(store: Store, kind: str, batch: list[dict]) -> Iterator[dict]:
+def _figures(store: Store, kind: str, batch: list[dict], filters: SearchFilters
+             ) -> Iterator[dict]:
     """Wage or claim rows of a batch of matching articles, from the version that was indexed."""
     wanted = {source["id"]: source for source in batch}
     with store.session() as session:
@@ -122,14 +128,64 @@ def _figures(store: Store, kind: str, batch: list[dict]) -> Iterator[dict]:
         nlp = next((e.data for e in version.extractions if e.stage == "nlp"), {})
         fetch = version.fetch
         common = {"article_id": article_id, "url": article.url, "outlet": article.outlet,
-                  "published_at": source.get("published_at"),
+                  "published_at": source.get("published_at"), "language": version.language,
                   "warc": fetch.warc_file if fetch else None,
                   "warc_offset": fetch.warc_offset if fetch else None,
                   "payload_digest": fetch.payload_digest if fetch else None,
                   "fetched_at": fetch.fetched_at.isoformat() if fetch and fetch.fetched_at
                   else None}
         for item in nlp.get(kind) or []:
-            yield {**common, **{k: v for k, v in item.items() if k in COLUMNS[kind]}}
+            row = {**common, **{k: v for k, v in item.items() if k in COLUMNS[kind]}}
+            if kind == "wages":
+                row.update(wage_context(version.text or "", item, nlp))
+                if not figure_matches(row, filters):
+                    continue
+            yield row
+
+
+def figure_matches(row: dict, filters: SearchFilters) -> bool:
+    """Whether a wage row meets the filters itself, not only its article: its hourly range
+    is in the wage filter's range, its sentence (or story) names a chosen country and company."""
+    countries = {c.upper() for c in filters.countries}
+    if countries and not countries & set(row["countries"]):
+        return False
+    if filters.companies and not set(filters.companies) & set(row["companies"]):
+        return False
+    if filters.wage_min is None and filters.wage_max is None:
+        return True
+    hourly = row.get("hourly_usd")  # the lower end, as the index's wage filter reads it
+    return hourly is not None and (filters.wage_min is None or hourly >= filters.wage_min) \
+        and (filters.wage_max is None or hourly <= filters.wage_max)
+
+
+def wage_context(text: str, wage: dict, nlp: dict) -> dict:
+    """Companies and countries named in the figure's sentence, else the one the story names
+    most (who pays and where is usually said in the same sentence, otherwise it is the
+    story's subject), and the names of the sentence's places."""
+    sentence = wage.get("sentence") or ""
+    # the sentence's last occurrence that starts at or before the figure
+    start = text.rfind(sentence, 0, wage["start"] + len(sentence)) if sentence else -1
+    end = start + len(sentence) if start >= 0 and start + len(sentence) >= wage["end"] else -1
+    companies = [c["id"] for c in nlp.get("companies") or []]
+    places = [p for p in nlp.get("places") or [] if p.get("country_code")]
+    inside = [c["id"] for c in nlp.get("companies") or [] if start <= c["start"] < end]
+    here = [p for p in places if start <= p["start"] < end]
+    return {"companies": _unique(inside) or _most_named(companies),
+            "countries": _unique(p["country_code"] for p in here)
+            or _most_named([p["country_code"] for p in places]),
+            "places": _unique(p["name"] for p in here)}
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def _most_named(values: list[str]) -> list[str]:
+    """The value named most often (the first named of those tied), or none."""
+    if not values:
+        return []
+    counts = Counter(values)
+    return [max(_unique(values), key=lambda v: counts[v])]
 
 
 def lines(rows: Iterator[dict], kind: str, fmt: str) -> Iterator[str]:

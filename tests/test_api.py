@@ -70,6 +70,12 @@ def test_article_with_extractions_versions_copies_and_capture(client: TestClient
 def test_wages_and_streamed_exports(client: TestClient) -> None:
     wages = client.get("/api/wages", params={"q": "Nairobi"}).json()
     assert wages and all(w["sentence"] and w["warc"] for w in wages)
+    figure = next(w for w in wages if w["text"] == "$1.32 and $2 an hour")
+    assert figure["countries"] == ["KE"] and figure["places"] == ["Nairobi"]
+    assert figure["companies"] == ["openai"]  # named in its sentence
+    chosen = client.get("/api/wages", params={"q": "*", "country": "KE", "wage_max": 2}).json()
+    assert chosen and len(chosen) < len(client.get("/api/wages").json())
+    assert all("KE" in w["countries"] and w["hourly_usd"] <= 2 for w in chosen)
     response = client.get("/api/export/wages", params={"format": "csv", "q": "*"})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
@@ -77,6 +83,8 @@ def test_wages_and_streamed_exports(client: TestClient) -> None:
     jsonl = client.get("/api/export/articles", params={"format": "jsonl"}).text.splitlines()
     assert jsonl and all(json.loads(line)["id"] for line in jsonl)
     assert client.get("/api/export/salaries").status_code == 404
+    health = {row["source"]: row for row in client.get("/api/sources").json()}
+    assert health["time"]["state"] == "silent" and health["time"]["name"] == "TIME"
 
 
 def test_state_changes_need_the_token(settings, es) -> None:  # noqa: ANN001

@@ -56,3 +56,20 @@ def test_article_page_marks_figures_in_place_and_escapes(client: TestClient) -> 
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
     listing = client.get("/", params={"q": "alert"}).text
     assert "<script>alert(1)</script>" not in listing
+
+
+def test_wages_explorer_and_sources_pages(client: TestClient) -> None:
+    page = client.get("/wages", params={"q": "Nairobi"}).text
+    assert page.count("<svg") == 3 and "hourly USD by country" in page
+    assert "<script" not in page.split("</header>", 1)[1]
+    assert '<mark class="wage">$1.32 and $2 an hour</mark>' in page  # in its sentence
+    assert 'href="/wages?q=Nairobi&amp;country=KE"' in page  # facets stay on the page
+    assert "$12.50" in page
+    cheap = client.get("/wages", params={"q": "Nairobi", "country": "KE", "wage_max": "2"}).text
+    assert "$1.32 and $2 an hour" in cheap and "$12.50" not in cheap  # only figures ≤ $2/h
+    assert "filtered by country KE" in cheap
+    chinese = client.get("/wages", params={"q": "数据标注"}).text
+    assert re.search(r'<td class="sentence" lang="zh">[^<]*元', chinese)
+    sources = client.get("/sources").text  # configured, never crawled in this test: silent
+    assert '<tr class="unhealthy" data-source="time">' in sources
+    assert "⚠ silent" in sources and "need attention" in sources

@@ -29,7 +29,7 @@ from index.search import SearchFilters, search
 from pipeline.models import Article, Extraction
 from pipeline.store import Store
 from pipeline.versions import describe, find_article
-from web.pages import add_pages
+from web.pages import PageData, add_pages
 
 
 class CrawlRequest(BaseModel):
@@ -126,10 +126,12 @@ def create_app(settings: Settings) -> FastAPI:
             headers={"Content-Disposition":
                      f'attachment; filename="labourwatch-{kind}.{format}"'})
 
-    @app.get("/api/sources", summary="Per-source crawl health over the last week")
+    @app.get("/api/sources", summary="Per-source crawl health over the last week (configured "
+                                     "sources never crawled in it are 'silent')")
     def api_sources() -> list[dict]:
+        configured = {s.id: s.name for s in load_sources(settings.config_file("sources.yaml"))}
         return [{k: _iso(v) if hasattr(v, "isoformat") else v for k, v in row.items()}
-                for row in source_health(store())]
+                for row in source_health(store(), configured=configured)]
 
     def token(authorization: Annotated[str | None, Header()] = None) -> None:
         expected = settings.api_token
@@ -154,13 +156,10 @@ def create_app(settings: Settings) -> FastAPI:
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return {"started": True, "pid": process.pid, "sources": request.sources}
 
-    def search_for_page(q: str, active: dict[str, list[str]], wage_max: float | None) -> dict:
-        chosen = SearchFilters(outlets=active.get("outlet", []), languages=active.get("lang", []),
-                               companies=active.get("company", []),
-                               countries=active.get("country", []), wage_max=wage_max)
-        return search(es(), settings, q, chosen, limit=50)
-
-    add_pages(app, search_for_page, api_article)
+    add_pages(app, PageData(
+        search=lambda q, chosen: search(es(), settings, q, chosen, limit=50),
+        wages=lambda q, chosen: export(es(), settings, store(), "wages", q, chosen).rows,
+        article=api_article, sources=api_sources))
     return app
 
 

@@ -1,25 +1,92 @@
 """Server-rendered pages (Jinja2, no build step, usable without JavaScript): search with facets
-and a coverage chart, and the article page with its figures marked in place. Every value from
-an article is escaped by the templates; article HTML is never rendered."""
+and a coverage chart, the article page with its figures marked in place, the wages explorer
+and source health. Every value from an article is escaped by the templates; article HTML is
+never rendered. The pages read through the same functions as the JSON API."""
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Generator
+from contextlib import closing
+from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from urllib.parse import urlencode
 
-import pygal
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from starlette.datastructures import QueryParams
+
+from crawlers.health import UNHEALTHY
+from index.search import SearchFilters
+from web import wages
+from web.charts import coverage_chart, hourly_box_chart
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 _MARK = re.compile(r"(</?mark>)")
-_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
 FACET_PARAMS = {"outlet": "outlet", "language": "lang", "company": "company",
                 "country": "country"}
+WAGE_ROWS = 1000  # figures listed (and charted) on the wages page; the CSV has every one
+
+
+@dataclass
+class PageData:
+    """What the pages read: the functions behind ``/api/search``, ``/api/wages``,
+    ``/api/articles/{id}`` and ``/api/sources``."""
+
+    search: Callable[[str, SearchFilters], dict]
+    wages: Callable[[str, SearchFilters], Generator[dict, None, None]]
+    article: Callable[[str], dict]
+    sources: Callable[[], list[dict]]
+
+
+@dataclass
+class PageQuery:
+    """A page's query and filters as the URL gives them, and links that keep them."""
+
+    q: str
+    active: dict[str, list[str]]
+    wage_min: float | None
+    wage_max: float | None
+
+    @classmethod
+    def from_params(cls, params: QueryParams) -> PageQuery:
+        return cls(q=params.get("q", "*").strip() or "*",
+                   active={name: params.getlist(name) for name in FACET_PARAMS.values()
+                           if params.getlist(name)},
+                   wage_min=_number(params.get("wage_min")),
+                   wage_max=_number(params.get("wage_max")))
+
+    @property
+    def filters(self) -> SearchFilters:
+        return SearchFilters(outlets=self.active.get("outlet", []),
+                             languages=self.active.get("lang", []),
+                             companies=self.active.get("company", []),
+                             countries=self.active.get("country", []),
+                             wage_min=self.wage_min, wage_max=self.wage_max)
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        pairs = [("q", self.q)] + [(k, v) for k, vs in self.active.items() for v in vs]
+        for name, value in (("wage_min", self.wage_min), ("wage_max", self.wage_max)):
+            if value is not None:
+                pairs.append((name, f"{value:g}"))
+        return pairs
+
+    def link(self, path: str, facet: str | None = None, key: str | None = None) -> str:
+        """``path`` with this query and filters, plus one more facet value if given."""
+        extra = [(FACET_PARAMS[facet], key)] if facet and key is not None else []
+        return f"{path}?{urlencode([*self.pairs, *extra])}"
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
 
 
 def mark_only(fragment: str) -> Markup:
@@ -30,7 +97,31 @@ def mark_only(fragment: str) -> Markup:
                            for part in _MARK.split(fragment))
 
 
+def when(value: str | None, length: int = 10) -> str:
+    """An ISO timestamp shortened for a table (date, or date and minute)."""
+    return (value or "")[:length].replace("T", " ")
+
+
+def mark_in(sentence: str, figure: str) -> Markup:
+    """The sentence with its figure marked (both escaped)."""
+    before, found, after = sentence.partition(figure.strip()) if figure.strip() else (
+        sentence, "", "")
+    if not found:
+        return escape(sentence)
+    return Markup('{}<mark class="wage">{}</mark>{}').format(before, found, after)
+
+
+def amount(value: float | None) -> str:
+    """A figure as a reader writes it: thousands separated, no trailing zeros."""
+    if value is None:
+        return ""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
 TEMPLATES.env.filters["mark_only"] = mark_only
+TEMPLATES.env.filters["when"] = when
+TEMPLATES.env.filters["amount"] = amount
+TEMPLATES.env.filters["mark_in"] = mark_in
 
 
 def marked(text: str, extractions: dict | None) -> list[Markup]:
@@ -54,49 +145,45 @@ def marked(text: str, extractions: dict | None) -> list[Markup]:
     return [Markup(p) for p in str(joined).split("\n") if p.strip()]
 
 
-def coverage_chart(coverage: list[dict]) -> Markup | None:
-    """Stories per month as an inline SVG (pygal, drawn on the server, no scripts loaded)."""
-    if not coverage:
-        return None
-    chart = pygal.Bar(js=[], show_legend=False, height=180, width=720, x_label_rotation=30,
-                      title="stories per month")
-    chart.x_labels = [c["month"] for c in coverage]
-    chart.add("stories", [c["stories"] for c in coverage])
-    svg = chart.render(is_unicode=True, disable_xml_declaration=True)
-    # pygal leaves a config <script> for its optional tooltips; the page uses no scripts
-    return Markup(_SCRIPT.sub("", svg))
-
-
-def add_pages(app: FastAPI, search_api, article_api) -> None:  # noqa: ANN001
+def add_pages(app: FastAPI, data: PageData) -> None:
     """The HTML pages, built on the same functions as the JSON API."""
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request) -> HTMLResponse:
-        params = request.query_params
-        q = params.get("q", "*") or "*"
-        active = {name: params.getlist(name) for name in FACET_PARAMS.values()
-                  if params.getlist(name)}
-        wage_max = params.get("wage_max")
-        try:
-            wage_max_value = float(wage_max) if wage_max else None
-        except ValueError:
-            wage_max_value = None
-        result = search_api(q, active, wage_max_value)
-        query_pairs = [("q", q)] + [(k, v) for k, vs in active.items() for v in vs]
-        if wage_max_value is not None:
-            query_pairs.append(("wage_max", str(wage_max_value)))
-
-        def facet_link(facet: str, key: str) -> str:
-            return "/?" + urlencode([*query_pairs, (FACET_PARAMS[facet], key)])
-
+        query = PageQuery.from_params(request.query_params)
+        result = data.search(query.q, query.filters)
         return TEMPLATES.TemplateResponse(request, "search.html", {
-            "q": q, "result": result, "active": active, "wage_max": wage_max_value,
-            "facet_link": facet_link, "chart": coverage_chart(result.get("coverage") or []),
-            "query_string": urlencode(query_pairs), "lang": None})
+            "query": query, "path": "/", "result": result,
+            "chart": coverage_chart(result.get("coverage") or [])})
+
+    @app.get("/wages", response_class=HTMLResponse, include_in_schema=False)
+    def wages_page(request: Request) -> HTMLResponse:
+        query = PageQuery.from_params(request.query_params)
+        result = data.search(query.q, query.filters)  # for the facets and the story count
+        with closing(data.wages(query.q, query.filters)) as figures:  # ends the point in time
+            rows = list(islice(figures, WAGE_ROWS + 1))
+        shown = rows[:WAGE_ROWS]
+        charts = []
+        for dimension, title in (("country", "by country"), ("company", "by company"),
+                                 ("year", "by year of publication")):
+            groups = wages.groups(shown, dimension)
+            charts.append({"dimension": dimension, "groups": groups,
+                           "svg": hourly_box_chart(f"hourly USD {title}", groups)})
+        return TEMPLATES.TemplateResponse(request, "wages.html", {
+            "query": query, "path": "/wages", "result": result, "rows": shown,
+            "more": len(rows) > WAGE_ROWS, "charts": charts})
+
+    @app.get("/sources", response_class=HTMLResponse, include_in_schema=False)
+    def sources_page(request: Request) -> HTMLResponse:
+        order = [*UNHEALTHY, "ok"]  # the worst first
+        rows = sorted(data.sources(), key=lambda r: (order.index(r["state"]), r["source"] or ""))
+        return TEMPLATES.TemplateResponse(request, "sources.html", {
+            "rows": rows, "unhealthy": UNHEALTHY,
+            "attention": sum(r["state"] in UNHEALTHY for r in rows)})
 
     @app.get("/articles/{key:path}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, key: str) -> HTMLResponse:
-        article = article_api(key)  # a 404 when there is no such article
+        article = data.article(key)  # a 404 when there is no such article
         extractions = article.get("extractions") or {}
         return TEMPLATES.TemplateResponse(request, "article.html", {
             "article": article, "paragraphs": marked(article["text"] or "", extractions),
