@@ -210,8 +210,8 @@ class Judgement:
 @lru_cache(maxsize=1)
 def _role_words() -> tuple[re.Pattern[str], dict[str, str]]:
     """Who a figure is about (annotators, moderators, ...), from the unit table; the generic
-    "worker" class says nothing and is left out."""
-    words = {w: c for w, c in _unit_classes().items() if c != "worker"}
+    "worker" and "job" classes say nothing about who and are left out."""
+    words = {w: c for w, c in _unit_classes().items() if c not in ("worker", "job")}
     latin = sorted((w for w in words if w.isascii()), key=len, reverse=True)
     han = sorted((w for w in words if not w.isascii()), key=len, reverse=True)
     pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, latin)) + r")\b|"
@@ -224,22 +224,50 @@ def roles(text: str) -> set[str]:
     return {words[m.group(0).lower()] for m in pattern.finditer(text)}
 
 
+@lru_cache(maxsize=1)
+def _event_words() -> tuple[re.Pattern[str], dict[str, str]]:
+    """What a count counts (layoffs, plaintiffs, hires...): config/nlp/claim_events.yaml."""
+    from nlp.paths import data_file
+
+    table = yaml.safe_load(data_file(None, "nlp/claim_events.yaml").read_text(encoding="utf-8"))
+    words = {w.lower(): name for name, ws in table.items() for w in ws}
+    latin = sorted((w for w in words if w.isascii()), key=len, reverse=True)
+    han = sorted((w for w in words if not w.isascii()), key=len, reverse=True)
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, latin)) + r")\b|"
+                         + "|".join(map(re.escape, han)), re.IGNORECASE)
+    return pattern, words
+
+
+def events(text: str) -> set[str]:
+    pattern, words = _event_words()
+    return {words[m.group(0).lower()] for m in pattern.finditer(text)}
+
+
+def _compatible(a: set[str], b: set[str]) -> bool:
+    return not a or not b or bool(a & b)
+
+
 def _subject(probe: Probe, claim: dict) -> tuple[bool, bool]:
-    """Whether the claim is about the probe's subject (its companies, countries, provinces
-    and cities as named in the sentence or elsewhere in its article, and the same sort of
-    workers where both sentences say), and whether the sentence itself names part of it."""
+    """Whether the claim is about the probe's subject (its companies and countries as named
+    in the sentence or elsewhere in its article, and the same sort of workers where both
+    sentences say), and whether the sentence itself names part of it."""
     companies = set(claim.get("companies") or [])
     countries = set(claim.get("countries") or [])
     around_companies = companies | set(claim.get("article_companies") or [])
     around_countries = countries | set(claim.get("article_countries") or [])
-    around_places = set(claim.get("places") or []) | set(claim.get("article_places") or [])
-    asked, said = roles(probe.text), roles(claim["text"])
     kept = ((not probe.companies or bool(probe.companies & around_companies))
             and (not probe.countries or bool(probe.countries & around_countries))
-            and (not probe.regions or bool(probe.regions & around_places))
-            and (not asked or not said or bool(asked & said)))
+            and _compatible(roles(probe.text), roles(claim["text"])))
     anchored = bool(probe.companies & companies or probe.countries & countries)
     return kept, anchored
+
+
+def _same_event(probe: Probe, claim: dict) -> bool:
+    """For a conflict, more must agree than for a repeat: the same city or province when the
+    probe names one, and the same event (layoffs, not plaintiffs)."""
+    around = set(claim.get("places") or []) | set(claim.get("article_places") or [])
+    return ((not probe.regions or bool(probe.regions & around))
+            and _compatible(events(probe.text), events(claim["text"])))
 
 
 def judge(probe: Probe, claim: dict) -> Judgement | None:
@@ -258,8 +286,8 @@ def judge(probe: Probe, claim: dict) -> Judgement | None:
         return Judgement("states", score, same.get("text"))
     if not probe.numbers and kept and overlap >= TEXT_ALONE:
         return Judgement("states", score, None)
-    if same is None and other is not None and kept and anchored and (
-            overlap >= CONFLICT_WORDS or claim.get("language") != probe.language):
+    if (same is None and other is not None and kept and anchored and _same_event(probe, claim)
+            and (overlap >= CONFLICT_WORDS or claim.get("language") != probe.language)):
         return Judgement("conflicts", round(0.5 * score, 3), other.get("text"))
     return None
 

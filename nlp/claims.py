@@ -15,19 +15,20 @@ _WORKERS_EN = re.compile(
     r"(?= of))(?P<more>\+)?\s+(?:of\s+)?(?:[\w-]+\s+){0,3}?"
     r"(?P<unit>workers|contractors|annotators|label(?:l)?ers|moderators|taskers|raters|people"
     r"|employees|staff(?:ers)?|freelancers|trainers|members|gig workers|data workers|agents"
-    r"|tutors|writers|transcribers|testers|reviewers|labourers|laborers)\b", re.IGNORECASE)
+    r"|tutors|writers|transcribers|testers|reviewers|labourers|laborers|jobs|positions|roles)\b",
+    re.IGNORECASE)
 _WORKERS_ZH = re.compile(
     rf"(?P<num>{ZH_NUMBER})\s?(?P<more>多|余)?\s?(?:万|千)?(?:名|位|个|人)?\s?"
     r"(?:[\u4e00-\u9fff]{0,6}?)(?P<unit>工人|员工|标注员|标注师|审核员|外包人员|劳动者|从业者|众包工人"
-    r"|数据标注员|内容审核员|训练师|零工|骑手|人)")
+    r"|数据标注员|内容审核员|训练师|零工|骑手|岗位|人)")
 _VAGUE = {"hundreds": 100, "thousands": 1000, "tens of thousands": 10000, "millions": 1_000_000}
 
 
 _UNIT_EN = re.compile(r"\b(?:workers|contractors|annotators|label(?:l)?ers|moderators|taskers"
                       r"|raters|people|employees|staff(?:ers)?|freelancers|trainers|members"
                       r"|agents|tutors|writers|transcribers|testers|reviewers|labourers"
-                      r"|laborers)\b", re.IGNORECASE)
-_UNIT_ZH = re.compile(r"工人|员工|标注员|标注师|审核员|外包人员|劳动者|从业者|训练师|零工|骑手|人")
+                      r"|laborers|jobs|positions|roles)\b", re.IGNORECASE)
+_UNIT_ZH = re.compile(r"工人|员工|标注员|标注师|审核员|外包人员|劳动者|从业者|训练师|零工|骑手|岗位|人")
 
 
 def _anchored(pattern: re.Pattern[str], units: re.Pattern[str], text: str):  # noqa: ANN202

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 
 import trafilatura
@@ -64,6 +65,32 @@ def _published(date: str | None) -> datetime | None:
         return None
 
 
+_STAMP = re.compile(
+    rb'(?:article:published_time|datePublished|pubdate|publish(?:ed)?[_-]?date|<time)'
+    rb'[^>]{0,80}?(?:content|datetime)?["\':=\s]+"?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}'
+    rb'(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)', re.IGNORECASE)
+
+
+def _with_time(day: datetime | None, raw: bytes) -> datetime | None:
+    """The publication day, with its time when the page states one for that same day.
+
+    htmldate settles the day; the time matters when several outlets run a story on one day
+    (which one was first is what claim tracing asks).
+    """
+    if day is None:
+        return None
+    for match in _STAMP.finditer(raw, 0, 400_000):
+        try:
+            stamp = datetime.fromisoformat(match.group(1).decode().replace(" ", "T")
+                                           .replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        stamp = (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).astimezone(UTC)
+        if stamp.date() == day.date():  # never moves the day itself
+            return stamp
+    return day
+
+
 def _plausible(value: datetime | None) -> datetime | None:
     """A stated publication date, unless it is before the web or in the future."""
     if value is None or not EARLIEST <= value <= datetime.now(UTC) + timedelta(days=1):
@@ -102,7 +129,7 @@ def extract_html(raw: bytes, url: str | None = None, min_chars: int = 150) -> Do
         description=result.description or stated.description,
         authors=authors or stated.authors,
         site_name=result.sitename or stated.publisher,
-        published_at=_published(result.date) or _plausible(stated.published),
+        published_at=_with_time(_published(result.date), raw) or _plausible(stated.published),
         language=detect(text, declared),
         declared_language=declared,
     )
