@@ -6,6 +6,8 @@
   trafilatura's defaults.
 - Dates: share of pages whose extracted day is exactly the labelled one, on htmldate's two
   evaluation sets, for our extraction and for htmldate's own ``find_date``.
+- Syndication, NLP fields per set, and claim tracing on the labelled provenance chains
+  (bench/trace_eval.py; it starts its own Elasticsearch node).
 Floors that tests/test_eval.py enforces are pinned in bench/eval_floors.yaml.
 """
 
@@ -212,6 +214,14 @@ def main() -> None:
                   f"({scores['positives']} copies): precision {scores['precision']:.3f}, "
                   f"recall {scores['recall']:.3f}")
     _print_nlp(console)
+    _print_trace(console)
+
+
+def _print_trace(console: Console) -> None:
+    from bench.trace_eval import SETS, _cluster, evaluate, print_table
+
+    with _cluster(None) as url:
+        print_table({name: evaluate(url, path) for name, path in SETS.items()}, console)
 
 
 def _print_nlp(console: Console) -> None:

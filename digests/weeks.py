@@ -58,5 +58,8 @@ class Week:
     def previous(self) -> Week:
         return Week.of(self.monday - timedelta(days=7))
 
+    def next(self) -> Week:
+        return Week.of(self.monday + timedelta(days=7))
+
     def __str__(self) -> str:
         return f"{self.year}-W{self.number:02d}"

@@ -25,7 +25,8 @@ _BEFORE_PATTERN = (
     r"(?:(?:[\w-]+\s+){0,2}?(?:outlet|newspaper|magazine|news site|news outlet|publication"
     r"|broadcaster|daily|website|tabloid|wire service|news agency)\s+)?$")
 _AFTER_PATTERN = (
-    r"\s*(?:magazine|newspaper|news agency|news site|website|outlet|'s|’s)?\s*(?:\d{4}\s+)?(?:has\s+|had\s+|first\s+|previously\s+|"
+    r"\s*(?:magazine|newspaper|news agency|news site|website|outlet|'s|’s)?\s*(?:\d{4}\s+)?"
+    r"(?:has\s+|had\s+|first\s+|previously\s+|"
     r"later\s+|also\s+)?(?:reported|reports|found|finds|revealed|reveals|wrote|writes|noted|"
     r"learned|obtained|documented|estimated|estimates|calculated|uncovered|investigation|report"
     r"|reporting|analysis|survey|study|said|says|found that|warned|warns)\b|\s*,\s*citing\b"

@@ -28,7 +28,8 @@ _UNIT_EN = re.compile(r"\b(?:workers|contractors|annotators|label(?:l)?ers|moder
                       r"|raters|people|employees|staff(?:ers)?|freelancers|trainers|members"
                       r"|agents|tutors|writers|transcribers|testers|reviewers|labourers"
                       r"|laborers|jobs|positions|roles)\b", re.IGNORECASE)
-_UNIT_ZH = re.compile(r"工人|员工|标注员|标注师|审核员|外包人员|劳动者|从业者|训练师|零工|骑手|岗位|人")
+_UNIT_ZH = re.compile(r"工人|员工|标注员|标注师|审核员|外包人员|劳动者|从业者|训练师|零工|骑手"
+                      r"|岗位|人")
 
 
 def _anchored(pattern: re.Pattern[str], units: re.Pattern[str], text: str):  # noqa: ANN202

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
+import html
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -213,3 +214,24 @@ def test_subscription_errors_are_clear(tmp_path: Path) -> None:
         load_subscriptions(bad)
     with pytest.raises(ValueError, match="YYYY-Www"):
         Week.parse("last week")
+
+
+def test_the_web_ui_previews_a_digest_without_sending_it(corpus) -> None:
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+
+    settings, articles = corpus
+    with TestClient(create_app(settings)) as client:
+        listing = client.get("/digests")
+        assert listing.status_code == 200 and "AI data workers weekly" in listing.text
+        preview = client.get("/digests/weekly", params={"week": WEEK})
+        assert preview.status_code == 200
+        assert "srcdoc=" in preview.text and "2026-W45" in preview.text  # previous week link
+        # the email's HTML travels escaped inside srcdoc: the title is there, as text
+        assert html.escape(articles[REPRINTED].title, quote=True) in preview.text
+        assert client.get("/digests/nobody").status_code == 404
+        assert client.get("/digests/weekly", params={"week": "soon"}).status_code == 404
+    store = Store.from_settings(settings)
+    with store.session() as session:
+        assert session.scalar(select(DigestRun)) is None  # a preview records nothing

@@ -48,3 +48,13 @@ def test_chinese_place_recall_stays_above_its_floor() -> None:
     for name, recall in ner_recall().items():
         assert recall["LOC spans"] > 400
         assert recall["LOC"] >= FLOOR["ner_loc_recall"], name
+
+
+def test_claim_tracing_stays_above_its_floors(es_url: str) -> None:
+    from bench.trace_eval import SETS, evaluate
+
+    for name, path in SETS.items():
+        scores = evaluate(es_url, path, verbose=True)
+        assert scores["chains"] >= {"chains": 20, "check": 10}[name]
+        for metric, floor in FLOOR["trace"][name].items():
+            assert scores[metric] >= floor, (name, metric, scores["misses"][:5])

@@ -117,3 +117,26 @@ def test_a_different_figure_is_a_conflict_and_articles_trace_each_claim(traced) 
     assert table.returncode == 0 and "origin" in table.stdout
     missing = run_cli(traced, "trace", "--article", "https://nowhere.example/x")
     assert missing.returncode == 1 and "no claims stored" in missing.stderr
+
+
+def test_the_trace_api_and_page(traced) -> None:
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+
+    with TestClient(create_app(traced)) as client:
+        answer = client.get("/api/trace", params={"claim": "Sama paid Kenyan labelers "
+                                                           "$1.32 to $2 an hour"})
+        assert answer.status_code == 200
+        assert relations(answer.json())[ORIGINAL] == "origin"
+        assert client.get("/api/trace", params={"claim": ""}).status_code == 422
+        by_article = client.get(f"/api/trace/article/{ORIGINAL}").json()
+        assert by_article["claims"] and by_article["url"] == ORIGINAL
+        assert client.get("/api/trace/article/nothing").status_code == 404
+        page = client.get("/trace", params={"claim": "肯尼亚标注员时薪只有1.32至2美元"})
+        assert page.status_code == 200
+        html = page.text
+        assert '<svg class="timeline"' in html and 'class="origin"' in html
+        assert 'class="conflicts"' not in html or "1.50" in html
+        assert "<mark" in html and ".warc.gz" in html  # the figure marked, the capture named
+        assert client.get("/trace").status_code == 200  # the empty form

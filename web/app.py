@@ -30,6 +30,7 @@ from pipeline.models import Article, Extraction
 from pipeline.store import Store
 from pipeline.versions import describe, find_article
 from web.pages import PageData, add_pages
+from web.tools import add_tool_routes
 
 
 class CrawlRequest(BaseModel):
@@ -156,6 +157,7 @@ def create_app(settings: Settings) -> FastAPI:
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return {"started": True, "pid": process.pid, "sources": request.sources}
 
+    add_tool_routes(app, settings, es, store)
     add_pages(app, PageData(
         search=lambda q, chosen: search(es(), settings, q, chosen, limit=50),
         wages=lambda q, chosen: export(es(), settings, store(), "wages", q, chosen).rows,
