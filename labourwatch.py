@@ -8,6 +8,7 @@ import logging
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -738,6 +739,7 @@ def run(ctx: typer.Context) -> None:
     from pipeline.store import Store
 
     settings = _settings(ctx)
+    stop = _stop_on_signals()  # before anything starts: a signal at any moment stops cleanly
     node = LocalNode(settings) if settings.managed_es else None
     started_here = bool(node and not node.healthy())
     try:
@@ -751,7 +753,7 @@ def run(ctx: typer.Context) -> None:
     err.print(f"Web UI on http://{settings.web_host}:{settings.web_port}/ "
               "(API at /api/, docs at /docs)")
     try:
-        _run_scheduler(settings, stopping=lambda: setattr(web, "should_exit", True))
+        _run_scheduler(settings, stop, stopping=lambda: setattr(web, "should_exit", True))
     finally:
         if started_here and node:
             node.stop()
@@ -761,13 +763,25 @@ def run(ctx: typer.Context) -> None:
 @app.command()
 def schedule(ctx: typer.Context) -> None:
     """Run the scheduler in the foreground (crawls, digests, maintenance) until SIGINT/SIGTERM."""
-    _run_scheduler(_settings(ctx))
+    _run_scheduler(_settings(ctx), _stop_on_signals())
 
 
-def _run_scheduler(settings: Settings, stopping: Callable[[], None] | None = None) -> None:
-    """Start the schedule from the config files, show it, and block until a signal."""
-    import threading
+def _stop_on_signals() -> threading.Event:
+    """An event that SIGINT or SIGTERM sets (the main job then stops what it started)."""
+    done = threading.Event()
 
+    def shutdown(signum: int, _frame: object) -> None:
+        err.print(f"signal {signum}: stopping")
+        done.set()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    return done
+
+
+def _run_scheduler(settings: Settings, done: threading.Event,
+                   stopping: Callable[[], None] | None = None) -> None:
+    """Start the schedule from the config files, show it, and block until ``done``."""
     import scheduler as schedule_
     from crawlers.sources import SourceError
     from digests.subscriptions import SubscriptionError
@@ -781,14 +795,6 @@ def _run_scheduler(settings: Settings, stopping: Callable[[], None] | None = Non
               f" jobs ({summary}); Ctrl-C to stop.")
     _print_jobs([{"id": j.id, "schedule": str(j.trigger), "next_run": j.next_run_time}
                  for j in running.get_jobs()])
-    done = threading.Event()
-
-    def shutdown(signum: int, _frame: object) -> None:
-        err.print(f"signal {signum}: stopping")
-        done.set()
-
-    signal.signal(signal.SIGTERM, shutdown)
-    signal.signal(signal.SIGINT, shutdown)
     try:
         while not done.wait(1.0):
             pass
