@@ -89,7 +89,7 @@ def evaluate(path: Path) -> dict[str, dict]:
         result = analyse(item["text"], item.get("lang", "auto"), item.get("year"))
         gold, predicted = gold_keys(item), predicted_keys(result)
         for name in FIELDS:
-            if name not in item:  # a set that annotates only some fields (nlp_dev2, nlp_dev3: wages)
+            if name not in item:  # a set that annotates only some fields (dev2, dev3: wages)
                 continue
             for lang in ("all", item.get("lang", "en")):
                 tallies[(name, lang)].add(gold[name], predicted[name],
