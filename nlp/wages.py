@@ -149,8 +149,11 @@ class Vocabulary:
     vendor_before: re.Pattern[str]  # "pays its vendor $25 an hour"
     spent_on: re.Pattern[str]  # "$15 a month for a VPN"
     task_context: re.Pattern[str]  # "Each image ... pays $0.02": per-task pay
+    task_after: re.Pattern[str]  # "paid $0.50 to $1 each"
     bare_en: re.Pattern[str]  # "I make 18,000 a month": no currency written
     bare_not_after: re.Pattern[str]  # not a bare amount after these ("$12,000", "3.5")
+    bare_after_period: re.Pattern[str]  # "a monthly salary of 30,000."
+    pay_noun: re.Pattern[str]  # salary, wage ...: where to look for a period written first
     continued: re.Pattern[str]  # "... had fallen to 1,000": the same pay going on
     conversion: re.Pattern[str]  # "$25 were worth about 900 bolívares"
     minor_zh_stop: str  # 90 分钟 is minutes, not money
@@ -222,9 +225,13 @@ def _vocabulary(currencies: Currencies, lexicon: dict) -> Vocabulary:
         vendor_before=re.compile(lexicon["vendor_before"], re.IGNORECASE),
         spent_on=re.compile(lexicon["spent_on"], re.IGNORECASE),
         task_context=re.compile(lexicon["task_context"], re.IGNORECASE),
+        task_after=re.compile(lexicon["task_after"], re.IGNORECASE),
         bare_en=re.compile(rf"{lexicon['bare_number']}(?={lexicon['bare_period_after']})",
                            re.IGNORECASE),
         bare_not_after=re.compile(lexicon["bare_not_after"]),
+        bare_after_period=re.compile(rf"{lexicon['bare_number']}(?={lexicon['continued_after']})",
+                                     re.IGNORECASE),
+        pay_noun=re.compile(lexicon["pay_noun"], re.IGNORECASE),
         continued=re.compile(rf"(?:{lexicon['continued_before']})\s*(?P<q>{qualifier_words})?"
                              rf"\s*(?:{lexicon['bare_number']}|(?P<znum>{ZH_NUMBER}))"
                              rf"(?={lexicon['continued_after']})", re.IGNORECASE),
@@ -253,6 +260,7 @@ class WageFinder:
         vocabulary = self.vocabulary
         wages: list[Wage] = []
         taken_until = -1
+        rates: list[Wage] = []  # amounts with a period that were not pay (a vendor's rate)
         anchors = self._anchors(text)
         patterns = [vocabulary.money_en]
         if _HAN.search(text):  # Chinese amounts only where there is Chinese
@@ -264,7 +272,7 @@ class WageFinder:
                 wage = self._candidate(text, match, countries)
                 if wage is None:
                     continue
-                wage = self._complete(text, wage, wages)
+                wage = self._complete(text, wage, wages, rates=rates)
                 if wage is not None and not any(w.start < wage.end and wage.start < w.end
                                                 for w in wages):
                     wages.append(wage)
@@ -308,18 +316,25 @@ class WageFinder:
         """"I make 18,000 a month" in a story from Nairobi: a number with a pay period after
         it and a pay word before it is pay in the currency of the nearest country named."""
         wages: list[Wage] = []
-        bare, not_after = self.vocabulary.bare_en, self.vocabulary.bare_not_after
+        vocabulary = self.vocabulary
         for start, back in anchors:  # tried only where a run of digits starts
-            if back != self.symbol_back or start and not_after.match(text, start - 1):
+            if back != self.symbol_back or start and \
+                    vocabulary.bare_not_after.match(text, start - 1):
                 continue
-            match = bare.match(text, start)
+            match = vocabulary.bare_en.match(text, start)
+            if match is None and vocabulary.pay_noun.search(text, max(0, start - 40), start):
+                # "a monthly salary of 30,000.": the period comes first
+                match = vocabulary.bare_after_period.match(text, start)
+                if match and not vocabulary.period_before.search(text, max(0, start - 60),
+                                                                 start):
+                    match = None
             if match is None or any(w.start <= start < w.end for w in [*found, *wages]):
                 continue
             number = match.group("num") + (match.group("scale") or "")
             amount = parse_digits(number)
             currency = self._local_currency(start, mentions)
-            if not amount or currency is None:
-                continue
+            if not amount or amount >= 1_000_000 or currency is None:
+                continue  # millions with no currency: a country's or a company's money
             earlier = sorted((w for w in [*found, *wages] if w.end <= start),
                              key=lambda w: w.end)
             wage = Wage(match.group(0), start, match.end(), round(amount, 4), currency)
@@ -428,9 +443,11 @@ class WageFinder:
         return wage
 
     def _complete(self, text: str, wage: Wage, earlier_wages: list[Wage] | None = None,
-                  bare: bool = False) -> Wage | None:
+                  bare: bool = False, rates: list[Wage] | None = None) -> Wage | None:
         """Range, qualifier and period around the amount; None if it is not pay. A ``bare``
-        amount (no currency written) needs a pay word before it in its clause."""
+        amount (no currency written) needs a pay word before it in its clause. Amounts with a
+        period that are not pay are added to ``rates``: pay compared with them in the same
+        sentence is for the same unit ("$25 an hour for each rater, who gets $12")."""
         vocabulary = self.vocabulary
         start, end = wage.start, wage.end
         right = vocabulary.range_right.match(text, end)
@@ -473,21 +490,30 @@ class WageFinder:
         elif not wage.one_off:
             wage.period = self._period_before(text, start, clause_start, before)
         borrowed = False
-        if wage.period is None and not wage.one_off and converts is not None:
+        each = wage.period is None and vocabulary.task_after.match(text, end)
+        if each:  # per piece, if a pay word says it is pay at all
+            period_end = each.end()
+        elif wage.period is None and not wage.one_off and converts is not None:
             wage.period, borrowed = converts.period, True
-        if wage.period is None and not wage.one_off and earlier_wages:
+        if wage.period is None and not each and not wage.one_off and earlier_wages:
             # "R6,500 a month, rising to R9,000": the same sentence's earlier pay sets it
             previous = earlier_wages[-1]
             if previous.period and _same_sentence(text, previous.end, start):
                 wage.period, borrowed = previous.period, True
+        if wage.period is None and not each and not wage.one_off and rates and \
+                _same_sentence(text, rates[-1].end, start):
+            wage.period = rates[-1].period  # the unit only: it does not make this pay
         after_end = period.end() if period else end
         if vocabulary.vendor_after.match(text, after_end) or \
                 vocabulary.spent_on.match(text, after_end) or \
-                _vendor_named(vocabulary, before):
-            return None  # a lab's rate to its vendor (unless pay is named after it); spending
-        if converts is None and not self._is_pay(text, start, end, clause_start, clause_end,
-                                                 wage, borrowed, bare):
+                _vendor_named(vocabulary, before) or \
+                converts is None and not self._is_pay(text, start, end, clause_start,
+                                                      clause_end, wage, borrowed, bare):
+            if wage.period and rates is not None:  # a lab's rate to its vendor, spending
+                rates.append(wage)
             return None
+        if each:
+            wage.period = "task"
         wage.start, wage.end = start, period_end
         wage.text = text[start:period_end]
         return wage
@@ -499,8 +525,9 @@ class WageFinder:
         vocabulary = self.vocabulary
         window = text[max(clause_start, start - 60):start]
         earlier = vocabulary.period_before.search(window)
-        if earlier and not _COUNT_BEFORE.search(window, 0, earlier.start()):
-            return vocabulary.periods[earlier.group("p").lower()]
+        period = vocabulary.periods[earlier.group("p").lower()] if earlier else None
+        if period == "task" or period and not _COUNT_BEFORE.search(window, 0, earlier.start()):
+            return period  # "label 200 images at ₱2" is per image
         # 每天工作 10 小时，收入 200 元: "10 小时" is how long, not how often
         period = _last_of(vocabulary.period_clause, before)
         if period is None and vocabulary.task_context.search(before):
