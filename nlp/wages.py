@@ -97,6 +97,8 @@ class Currencies:
                                       if isinstance(spec, dict) and len(code) == 3
                                       and code.isupper()}
         self.local.update(data.get("local_currency") or {})
+        for country in data.get("never_bare") or []:  # "$" is always written for USD
+            self.local.pop(country, None)
         self._folds: dict[int, dict[str, list[str]]] = {}
 
     def resolve(self, written: str, table: dict[str, list[str]], countries: list[str]) -> str:
@@ -279,7 +281,7 @@ class WageFinder:
                     taken_until = wage.end
             taken_until = -1
         if len(patterns) > 1:
-            wages += self._bare_chinese(text, wages, countries)
+            wages += self._bare_chinese(text, wages, countries, mentions)
         if mentions:
             wages += self._bare_local(text, wages, mentions, anchors)
         wages.sort(key=lambda w: w.start)
@@ -290,9 +292,11 @@ class WageFinder:
             self.rates.convert(wage, year)
         return wages
 
-    def _bare_chinese(self, text: str, found: list[Wage], countries: list[str]) -> list[Wage]:
+    def _bare_chinese(self, text: str, found: list[Wage], countries: list[str],
+                      mentions: list[tuple[int, str]] | None = None) -> list[Wage]:
         """月薪不到两千, 一个月能挣四五千: the number right after a pay word is pay in yuan
-        (or the local currency written 元) even with no currency written."""
+        (or the local currency written 元), or in the currency of a country named in its
+        sentence (一位肯尼亚审核员说，他每月挣两万), even with no currency written."""
         wages = []
         for match in self.vocabulary.bare_zh.finditer(text):
             start, end = match.start("znum"), match.end("znum")
@@ -303,6 +307,8 @@ class WageFinder:
             if not amount or amount < 10:  # 月收入一般: 一 is not an amount
                 continue
             currency = self.currencies.resolve("元", self.currencies.words_zh, countries)
+            nearby = [m for m in mentions or [] if _same_sentence(text, *sorted((m[0], start)))]
+            currency = self._local_currency(start, nearby) or currency
             wage = Wage(match.group("znum"), start, end, amount, currency,
                         approximate[1] if approximate else None,
                         qualifier=approximate[2] if approximate else None)
@@ -346,8 +352,8 @@ class WageFinder:
     def _local_currency(self, position: int, mentions: list[tuple[int, str]]) -> str | None:
         """The currency of the country named nearest ``position`` (before it on a tie)."""
         local = self.currencies.local
-        nearest = min((abs(position - offset), offset > position, code)
-                      for offset, code in mentions if code in local) if mentions else None
+        nearest = min(((abs(position - offset), offset > position, code)
+                       for offset, code in mentions if code in local), default=None)
         return local[nearest[2]] if nearest else None
 
     def _continued(self, text: str, wages: list[Wage]) -> list[Wage]:
