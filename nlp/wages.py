@@ -150,6 +150,8 @@ class Vocabulary:
     vendor_after: re.Pattern[str]  # "$12.50 an hour per worker": a lab's rate to a vendor
     vendor_before: re.Pattern[str]  # "pays its vendor $25 an hour"
     spent_on: re.Pattern[str]  # "$15 a month for a VPN"
+    paid_to_firm: re.Pattern[str]  # "OpenAI paid Sama $12.50 an hour"
+    worker_nouns: re.Pattern[str]  # "... paid Sama's workers $2": pay after all
     task_context: re.Pattern[str]  # "Each image ... pays $0.02": per-task pay
     task_after: re.Pattern[str]  # "paid $0.50 to $1 each"
     bare_en: re.Pattern[str]  # "I make 18,000 a month": no currency written
@@ -226,6 +228,8 @@ def _vocabulary(currencies: Currencies, lexicon: dict) -> Vocabulary:
         vendor_after=re.compile(lexicon["vendor_after"], re.IGNORECASE),
         vendor_before=re.compile(lexicon["vendor_before"], re.IGNORECASE),
         spent_on=re.compile(lexicon["spent_on"], re.IGNORECASE),
+        paid_to_firm=re.compile(lexicon["paid_to_firm"], re.IGNORECASE),
+        worker_nouns=re.compile(lexicon["worker_nouns"], re.IGNORECASE),
         task_context=re.compile(lexicon["task_context"], re.IGNORECASE),
         task_after=re.compile(lexicon["task_after"], re.IGNORECASE),
         bare_en=re.compile(rf"{lexicon['bare_number']}(?={lexicon['bare_period_after']})",
@@ -255,9 +259,11 @@ class WageFinder:
         self.symbol_back = max(map(len, currencies.symbols), default=0) + 2  # "Rs. 5"
 
     def find(self, text: str, countries: list[str] | None = None, year: int | None = None,
-             mentions: list[tuple[int, str]] | None = None) -> list[Wage]:
+             mentions: list[tuple[int, str]] | None = None,
+             firms: list[tuple[int, int]] | None = None) -> list[Wage]:
         """``countries`` settle ambiguous currencies; ``mentions`` (offset, country code)
-        give amounts written with no currency the currency of the nearest country named."""
+        give amounts written with no currency the currency of the nearest country named;
+        ``firms`` (start, end of company names) tell money paid to a company."""
         countries = countries or []
         vocabulary = self.vocabulary
         wages: list[Wage] = []
@@ -274,7 +280,7 @@ class WageFinder:
                 wage = self._candidate(text, match, countries)
                 if wage is None:
                     continue
-                wage = self._complete(text, wage, wages, rates=rates)
+                wage = self._complete(text, wage, wages, rates=rates, firms=firms)
                 if wage is not None and not any(w.start < wage.end and wage.start < w.end
                                                 for w in wages):
                     wages.append(wage)
@@ -449,7 +455,8 @@ class WageFinder:
         return wage
 
     def _complete(self, text: str, wage: Wage, earlier_wages: list[Wage] | None = None,
-                  bare: bool = False, rates: list[Wage] | None = None) -> Wage | None:
+                  bare: bool = False, rates: list[Wage] | None = None,
+                  firms: list[tuple[int, int]] | None = None) -> Wage | None:
         """Range, qualifier and period around the amount; None if it is not pay. A ``bare``
         amount (no currency written) needs a pay word before it in its clause. Amounts with a
         period that are not pay are added to ``rates``: pay compared with them in the same
@@ -513,6 +520,7 @@ class WageFinder:
         if vocabulary.vendor_after.match(text, after_end) or \
                 vocabulary.spent_on.match(text, after_end) or \
                 _vendor_named(vocabulary, before) or \
+                firms and _paid_to_firm(vocabulary, text, clause_start, start, firms) or \
                 converts is None and not self._is_pay(text, start, end, clause_start,
                                                       clause_end, wage, borrowed, bare):
             if wage.period and rates is not None:  # a lab's rate to its vendor, spending
@@ -643,6 +651,19 @@ def _vendor_named(vocabulary: Vocabulary, before: str) -> bool:
     return vendor >= 0 and vendor >= _last_end(vocabulary.pay, before)
 
 
+def _paid_to_firm(vocabulary: Vocabulary, text: str, clause_start: int, start: int,
+                  firms: list[tuple[int, int]]) -> bool:
+    """Paid to a company named just before the amount ("OpenAI paid Sama $12.50 an hour"),
+    not to its workers ("paid Sama's moderators $2")."""
+    for firm_start, firm_end in firms:
+        if clause_start <= firm_start and firm_end <= start and start - firm_end < 40 and \
+                vocabulary.paid_to_firm.search(text, max(clause_start, firm_start - 12),
+                                               firm_start) and \
+                not vocabulary.worker_nouns.search(text, firm_end, start):
+            return True
+    return False
+
+
 def _last_end(pattern: re.Pattern[str], text: str) -> int:
     """Where the last match of ``pattern`` in ``text`` ends; -1 if there is none."""
     last = -1
@@ -729,7 +750,7 @@ def load_wage_finder(config_dir: str | None = None) -> WageFinder:
     lexicon = read("wages.yaml")
     for key in ("period_after_prefix", "period_before_suffix", "pay", "not_pay", "bare_zh_cue",
                 "close_not_pay", "vendor_after", "vendor_before", "spent_on", "task_context",
-                "bare_period_after", "continued_before"):
+                "bare_period_after", "continued_before", "worker_nouns"):
         lexicon[key] = "".join(line.strip() for line in lexicon[key].splitlines())
     return WageFinder(Currencies(read("currencies.yaml")), lexicon,
                       Rates(read("exchange_rates.yaml")))
