@@ -256,6 +256,7 @@ class WageFinder:
                      *(s.lower() for s in currencies.symbols if not s[:1].isalnum())}:
             self.anchor_words.add_word(word.lower(), len(word))
         self.anchor_words.make_automaton()
+        self.max_hourly_usd = float(lexicon.get("max_hourly_usd") or "inf")
         self.symbol_back = max(map(len, currencies.symbols), default=0) + 2  # "Rs. 5"
 
     def find(self, text: str, countries: list[str] | None = None, year: int | None = None,
@@ -296,7 +297,8 @@ class WageFinder:
         _inherit_periods(text, wages)
         for wage in wages:
             self.rates.convert(wage, year)
-        return wages
+        # "$300 million a year in wages": more an hour than anyone is paid is a payroll
+        return [w for w in wages if (w.hourly_usd or 0) <= self.max_hourly_usd]
 
     def _bare_chinese(self, text: str, found: list[Wage], countries: list[str],
                       mentions: list[tuple[int, str]] | None = None) -> list[Wage]:
