@@ -151,6 +151,7 @@ class Vocabulary:
     vendor_before: re.Pattern[str]  # "pays its vendor $25 an hour"
     spent_on: re.Pattern[str]  # "$15 a month for a VPN"
     paid_to_firm: re.Pattern[str]  # "OpenAI paid Sama $12.50 an hour"
+    paid_to_firm_after: re.Pattern[str]  # "an hourly rate of $12.50 to Sama"
     worker_nouns: re.Pattern[str]  # "... paid Sama's workers $2": pay after all
     task_context: re.Pattern[str]  # "Each image ... pays $0.02": per-task pay
     task_after: re.Pattern[str]  # "paid $0.50 to $1 each"
@@ -229,6 +230,7 @@ def _vocabulary(currencies: Currencies, lexicon: dict) -> Vocabulary:
         vendor_before=re.compile(lexicon["vendor_before"], re.IGNORECASE),
         spent_on=re.compile(lexicon["spent_on"], re.IGNORECASE),
         paid_to_firm=re.compile(lexicon["paid_to_firm"], re.IGNORECASE),
+        paid_to_firm_after=re.compile(lexicon["paid_to_firm_after"], re.IGNORECASE),
         worker_nouns=re.compile(lexicon["worker_nouns"], re.IGNORECASE),
         task_context=re.compile(lexicon["task_context"], re.IGNORECASE),
         task_after=re.compile(lexicon["task_after"], re.IGNORECASE),
@@ -522,7 +524,8 @@ class WageFinder:
         if vocabulary.vendor_after.match(text, after_end) or \
                 vocabulary.spent_on.match(text, after_end) or \
                 _vendor_named(vocabulary, before) or \
-                firms and _paid_to_firm(vocabulary, text, clause_start, start, firms) or \
+                firms and _paid_to_firm(vocabulary, text, clause_start, start, after_end,
+                                        firms) or \
                 converts is None and not self._is_pay(text, start, end, clause_start,
                                                       clause_end, wage, borrowed, bare):
             if wage.period and rates is not None:  # a lab's rate to its vendor, spending
@@ -653,11 +656,14 @@ def _vendor_named(vocabulary: Vocabulary, before: str) -> bool:
     return vendor >= 0 and vendor >= _last_end(vocabulary.pay, before)
 
 
-def _paid_to_firm(vocabulary: Vocabulary, text: str, clause_start: int, start: int,
+def _paid_to_firm(vocabulary: Vocabulary, text: str, clause_start: int, start: int, end: int,
                   firms: list[tuple[int, int]]) -> bool:
     """Paid to a company named just before the amount ("OpenAI paid Sama $12.50 an hour"),
-    not to its workers ("paid Sama's moderators $2")."""
+    not to its workers ("paid Sama's moderators $2"), or just after it ("$12.50 to Sama")."""
     for firm_start, firm_end in firms:
+        if end <= firm_start < end + 12 and \
+                vocabulary.paid_to_firm_after.fullmatch(text, end, firm_start):
+            return True
         if clause_start <= firm_start and firm_end <= start and start - firm_end < 40 and \
                 vocabulary.paid_to_firm.search(text, max(clause_start, firm_start - 12),
                                                firm_start) and \
