@@ -255,6 +255,7 @@ class WageFinder:
         self.rates = rates
         self.anchor_words = ahocorasick.Automaton()
         for word in {*currencies.words, *currencies.minor, *currencies.words_zh,
+                     *currencies.minor_zh,  # 一毛钱 has no digit to anchor it
                      *(s.lower() for s in currencies.symbols if not s[:1].isalnum())}:
             self.anchor_words.add_word(word.lower(), len(word))
         self.anchor_words.make_automaton()
@@ -545,8 +546,9 @@ class WageFinder:
         window = text[max(clause_start, start - 60):start]
         earlier = vocabulary.period_before.search(window)
         period = vocabulary.periods[earlier.group("p").lower()] if earlier else None
-        if period == "task" or period and not _COUNT_BEFORE.search(window, 0, earlier.start()):
-            return period  # "label 200 images at ₱2" is per image
+        if period and (not _COUNT_BEFORE.search(window, 0, earlier.start()) or
+                       period == "task" and _AT.match(window, earlier.end("p"))):
+            return period  # "label 200 images at ₱2" is per image, "600 条能赚" is not
         # 每天工作 10 小时，收入 200 元: "10 小时" is how long, not how often
         period = _last_of(vocabulary.period_clause, before)
         if period is None and vocabulary.task_context.search(before):
@@ -601,6 +603,7 @@ _ONE_OFF = re.compile(r"\b(?:one-off|one-time|one off|a single)\s*$|一次性(?:
                       re.IGNORECASE)
 _COUNT_BEFORE = re.compile(r"[\d两三四五六七八九十几]\s*$")  # not 一: 一条 is "per piece"
 _SPACES = re.compile(r"\s*")
+_AT = re.compile(r"\s+at\s+$", re.IGNORECASE)
 _OF_RECORDING = re.compile(r"\s+of\s+(?:[\w-]+\s+)?(?:audio|speech|recordings?|video|footage|"
                            r"transcription|transcribed audio)\b", re.IGNORECASE)
 _SENTENCE_STOP = re.compile(r"[.!?。！？；;]\s")
