@@ -20,9 +20,11 @@ import yaml
 from nlp.lexicon import han_variants
 from nlp.numbers import (
     DIGITS,
+    NUMBER_WORDS,
     SCALE,
     WORD_NUMBER,
     ZH_NUMBER,
+    ZH_NUMBER_CHARS,
     parse_chinese,
     parse_chinese_range,
     parse_digits,
@@ -92,6 +94,7 @@ class Currencies:
                     self.minor_zh.setdefault(form, (code, float(factor)))
             self.words.setdefault(code.lower(), []).append(code)
         self.symbols.pop("", None)
+        self.not_after_article = {str(w).lower() for w in data.get("not_after_article") or []}
         # a country's own currency, for amounts written with none: KES for KE, PHP for PH
         self.local: dict[str, str] = {code[:2]: code for code, spec in data.items()
                                       if isinstance(spec, dict) and len(code) == 3
@@ -407,7 +410,8 @@ class WageFinder:
             return [(position, _BACK) for position in range(len(text))]
         for end, length in self.anchor_words.iter(folded):
             start = end - length + 1
-            if not (start and folded[start - 1].isalpha() and folded[start].isascii()):
+            if not (start and folded[start - 1].isalpha() and folded[start].isascii()) and \
+                    (not folded[start].isalnum() or _number_before(folded, start)):
                 anchors[start] = _BACK
         return sorted(anchors.items())
 
@@ -419,6 +423,8 @@ class WageFinder:
             currency = currencies.resolve(groups["sym"].rstrip("."), currencies.symbols, countries)
         elif groups.get("word"):
             written = groups["word"].lower()
+            if groups["num2"].lower() in ("a", "an") and written in currencies.not_after_article:
+                return None  # "a real problem"
             amount = parse_digits(groups["num2"]) if groups["num2"][:1].isdigit() or \
                 groups["num2"][:1] == "." else parse_words(groups["num2"])
             if written in currencies.minor:
@@ -597,7 +603,7 @@ class WageFinder:
         return bool(wage.period or pay_cues or after_pay or borrowed)
 
 
-_DIGIT_RUN = re.compile(r"\d+")
+_DIGIT_RUN = re.compile(r"(?<![\d.,])\d+")  # "1,000" and "3.50" are anchored once
 _ASIDE = re.compile(r"\s*\([^()]{1,40}\)")
 _ONE_OFF = re.compile(r"\b(?:one-off|one-time|one off|a single)\s*$|一次性(?:奖励|奖金|补贴)?\s*$",
                       re.IGNORECASE)
@@ -632,6 +638,25 @@ def _inherit_periods(text: str, wages: list[Wage]) -> None:
 
 _TOKEN_START = re.compile(r"(?<![A-Za-z0-9])[^\s]|(?<=[A-Za-z0-9])[^A-Za-z0-9\s]")
 _BACK = 24  # how far before an anchor an amount can start: "twenty-five " + "dollars"
+
+
+def _number_before(folded: str, start: int) -> bool:
+    """Whether a number ends just before a currency word (one space allowed): "21,000
+    shillings", "ninety cents", "a dollar", 两千多元. Currency words that are everyday words
+    ("real", "won", "rand") are most anchors, and a money pattern tried before them when no
+    number ends there would fail anyway."""
+    index = start - 1
+    if index >= 0 and folded[index].isspace():
+        index -= 1
+    if index < 0:
+        return False
+    char = folded[index]
+    if char.isdigit() or char in ZH_NUMBER_CHARS or char == "-":
+        return True
+    first = index
+    while first > 0 and folded[first - 1].isalpha():
+        first -= 1
+    return folded[first:index + 1] in NUMBER_WORDS
 
 
 def _anchored(pattern: re.Pattern[str], text: str, anchors: list[tuple[int, int]]
