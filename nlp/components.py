@@ -145,13 +145,17 @@ def make_organizations(nlp: Language, name: str, config_dir: str):  # noqa: ANN2
 
 
 @Language.factory("labourwatch_wages", default_config=DEFAULTS,
-                  requires=["doc._.places", "doc._.year"], assigns=["doc._.wages", "doc.spans"])
+                  requires=["doc._.places", "doc._.companies", "doc._.year"],
+                  assigns=["doc._.wages", "doc.spans"])
 def make_wages(nlp: Language, name: str, config_dir: str):  # noqa: ANN201
     finder = load_wage_finder(config_dir or None)
 
     def wages(doc: Doc) -> Doc:
-        countries = [p["country_code"] for p in doc._.places or [] if p["country_code"]]
-        found = finder.find(text_of(doc), list(dict.fromkeys(countries)), doc._.year)
+        places = [p for p in doc._.places or [] if p["country_code"]]
+        countries = [p["country_code"] for p in places]
+        found = finder.find(text_of(doc), list(dict.fromkeys(countries)), doc._.year,
+                            [(p["start"], p["country_code"]) for p in places],
+                            [(c["start"], c["end"]) for c in doc._.companies or []])
         doc._.wages = [w.as_json() for w in found]
         _spans(doc, "wages", doc._.wages, "currency")
         return doc

@@ -111,6 +111,10 @@ def parse_chinese(text: str) -> float | None:
     return total + section + (number or 0)
 
 
+# what a number can end with, just before a currency word: "ninety", "million", 千, 多
+NUMBER_WORDS = frozenset([*_UNITS, *_SCALES, "dozen"])
+ZH_NUMBER_CHARS = frozenset([*_ZH_DIGITS, *_ZH_SMALL, *_ZH_LARGE, "〇", "几", "多", "余", "来"])
+
 _ZH_TOKEN = re.compile(r"\d+(?:\.\d+)?|\.\d+|.")
 # two neighbouring digits and a unit: 三四千 (3,000 to 4,000), 五六千元, 十几 (more than ten)
 ZH_APPROX = re.compile(r"([一二两三四五六七八九])([二三四五六七八九])([十百千万])"

@@ -34,7 +34,7 @@ def test_nlp_fields_stay_above_their_floors() -> None:
 
     for set_name, path in SETS.items():
         scores = evaluate(path)
-        assert scores["items"] >= {"dev": 250, "dev2": 150, "check": 100}[set_name]
+        assert scores["items"] >= {"dev": 250, "dev2": 150, "dev3": 150, "check": 100}[set_name]
         for field in FIELDS:
             floor = FLOOR["nlp_f1"][set_name].get(field)
             if floor is not None:

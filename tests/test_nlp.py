@@ -67,6 +67,36 @@ def test_money_that_is_not_pay_is_not_a_wage() -> None:
     assert _wages(mixed, "en") == [(2.0, None, "USD", "hour", None)]
 
 
+def test_amount_with_no_currency_takes_the_currency_of_the_country_nearby() -> None:
+    kenya = "'I make 18,000 a month and I pay 7,000 in rent,' said a moderator in Nairobi."
+    assert _wages(kenya, "en") == [(18000.0, None, "KES", "month", None)]
+    manila = ("Ana, a moderator in Davao in the Philippines, earns 16,000 a month, less than "
+              "the regional minimum wage of 18,000. Her rent is 4,500.")
+    assert _wages(manila, "en") == [(16000.0, None, "PHP", "month", None),
+                                    (18000.0, None, "PHP", "month", None)]
+    assert _wages("Workers in Nairobi label 1,000 images a day.", "en") == []  # not pay
+    assert _wages("一位肯尼亚审核员说，他每月挣两万左右。", "zh") == \
+        [(20000.0, None, "KES", "month", "about")]
+
+
+def test_vendor_rates_and_spending_are_not_wages_but_set_the_unit_of_pay() -> None:
+    text = "The lab pays its vendor about $25 an hour for each rater, who in turn gets about $12."
+    assert _wages(text, "en") == [(12.0, None, "USD", "hour", "about")]
+    assert _wages("OpenAI paid Sama $12.50 an hour per worker.", "en") == []
+    assert _wages("Some workers began paying $15 a month for a VPN in Kenya.", "en") == []
+    assert _wages("标注公司向客户报价每张图 0.8 元，而支付给标注员的只有 0.3 元。", "zh") == \
+        [(0.3, None, "CNY", "task", None)]
+
+
+def test_piece_named_earlier_in_the_clause_makes_pay_per_task() -> None:
+    assert _wages("Each image takes about a minute and pays $0.02.", "en") == \
+        [(0.02, None, "USD", "task", None)]
+    assert _wages("每标注一小时视频，标注员可获得 40 元报酬。", "zh") == \
+        [(40.0, None, "CNY", "task", None)]
+    assert _wages("The app bundle has 40 apps from just $1 each.", "en") == []  # a price
+    assert _wages("审核员每周有90分钟的“心理健康时间”。", "zh") == []  # minutes, not 分
+
+
 def test_per_task_pay_has_no_hourly_figure() -> None:
     [wage] = analyse("Annotators were paid 3 cents per image.", "en", 2023)["wages"]
     assert (wage["amount"], wage["period"], wage["hourly_usd"]) == (0.03, "task", None)
