@@ -2,8 +2,8 @@
 
 Run from code (``Store`` and ``labourwatch db upgrade``), not from an ``alembic.ini``: the
 connection arrives in ``config.attributes["connection"]``, already inside the transaction that
-holds the migration lock. ``alembic -x url=... `` style use works too through
-``sqlalchemy.url`` in the config, and offline (``--sql``) mode writes the SQL for a DBA.
+holds the migration lock. Without one, ``sqlalchemy.url`` from the config is used (so the
+``alembic`` command works with an ini file), and offline (``--sql``) mode writes the SQL.
 """
 
 from __future__ import annotations
