@@ -27,6 +27,9 @@ app = typer.Typer(help="News and report aggregation on AI labour.", no_args_is_h
                   add_completion=False, pretty_exceptions_enable=False)
 es_app = typer.Typer(help="The managed local Elasticsearch node.", no_args_is_help=True)
 app.add_typer(es_app, name="es")
+db_app = typer.Typer(help="The store of record's schema (Alembic migrations).",
+                     no_args_is_help=True)
+app.add_typer(db_app, name="db")
 err = Console(stderr=True)
 out = Console(soft_wrap=True)
 
@@ -179,6 +182,44 @@ def _print_es_status(status: dict) -> None:
               + (f", pid {status['pid']}" if status.get("pid") else ""))
     for index, docs in sorted(status["indices"].items()):
         out.print(f"  {index}: {docs} docs")
+
+
+# -- store schema --------------------------------------------------------------------------------
+@db_app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """The store's schema revision and the newest one; exit 1 when the store is behind."""
+    from pipeline.migrate import head, revision_of
+    from pipeline.store import display_url, make_engine
+
+    settings = _settings(ctx)
+    engine = make_engine(settings.database_url)
+    try:
+        found = revision_of(engine)
+    finally:
+        engine.dispose()
+    state = "up to date" if found == head() else "behind: run `labourwatch db upgrade`"
+    out.print(f"{display_url(settings.database_url)}: revision {found or 'none'} "
+              f"(newest {head()}), {state}")
+    if found != head():
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Migrate the store to the newest schema (every command also does this on start)."""
+    from pipeline.migrate import ensure_schema, head
+    from pipeline.store import display_url, make_engine
+
+    settings = _settings(ctx)
+    if settings.database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    try:
+        changed = ensure_schema(engine)
+    finally:
+        engine.dispose()
+    err.print(f"{display_url(settings.database_url)}: "
+              f"{'upgraded to' if changed else 'already at'} revision {head()}")
 
 
 # -- ingest / search / reindex ------------------------------------------------------------------
@@ -505,7 +546,7 @@ def versions(
 @app.command()
 def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """What the store holds and how the index stands."""
-    from pipeline.store import Store
+    from pipeline.store import Store, display_url
 
     settings = _settings(ctx)
     import scheduler as schedule_
@@ -519,7 +560,7 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] 
         print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
         return
     store = data["store"]
-    out.print(f"Store {settings.database_url.split('?')[0]}: {store['articles']} articles, "
+    out.print(f"Store {display_url(settings.database_url)}: {store['articles']} articles, "
               f"{store['versions']} versions, {store['fetches']} fetches "
               f"({store['failed_fetches']} failed), {store['unindexed']} not yet indexed")
     _print_es_status(data["elasticsearch"])

@@ -44,7 +44,8 @@ def extract_pdf(raw: bytes, url: str | None = None, min_chars: int = 150) -> Doc
             if number >= MAX_PAGES:
                 log.info("%s: only the first %d pages read", url, MAX_PAGES)
                 break
-            pages.append(page.extract_text() or "")
+            # no NUL characters: some fonts map glyphs to U+0000, and PostgreSQL text refuses it
+            pages.append((page.extract_text() or "").replace("\x00", ""))
         meta = reader.metadata or {}
     except PipelineError:
         raise
@@ -54,7 +55,7 @@ def extract_pdf(raw: bytes, url: str | None = None, min_chars: int = 150) -> Doc
     text = _HYPHEN_BREAK.sub(r"\1\2", "\n\n".join(p.strip() for p in pages if p.strip()))
     if len(text) < min_chars:
         raise PipelineError("too_short", chars=len(text), minimum=min_chars)
-    title = str(meta.get("/Title") or "").strip() or None
+    title = str(meta.get("/Title") or "").replace("\x00", "").strip() or None
     if not title:
         title = next((line.strip() for line in text.splitlines() if len(line.strip()) > 8), None)
     author = str(meta.get("/Author") or "").strip()

@@ -7,12 +7,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, event, func, insert, or_, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from config import Settings
 from pipeline.document import Document
-from pipeline.models import Article, ArticleVersion, Base, Extraction, Fetch, Source
+from pipeline.migrate import ensure_schema
+from pipeline.models import Article, ArticleVersion, Extraction, Fetch, Source
 
 # Everything indexing needs, loaded up front so articles can be used after their session.
 _FULL = (selectinload(Article.versions).selectinload(ArticleVersion.fetch),
@@ -51,6 +52,13 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _fit(value: str | None, column) -> str | None:  # type: ignore[no-untyped-def]
+    """A page-supplied string cut to its column's length: SQLite stores any length, but
+    PostgreSQL refuses the whole row (a JSON-LD ``inLanguage`` can be a sentence)."""
+    limit = column.type.length
+    return value[:limit] if value and limit and len(value) > limit else value
+
+
 def _set_nlp(version: ArticleVersion, data: dict | None, stamp: datetime) -> bool:
     """Keep the NLP stage's findings on a version; True if they changed."""
     if data is None:
@@ -64,6 +72,11 @@ def _set_nlp(version: ArticleVersion, data: dict | None, stamp: datetime) -> boo
     else:
         current.stage_version, current.data, current.created_at = NLP_VERSION, data, stamp
     return True
+
+
+def display_url(url: str) -> str:
+    """The store's URL for people to read: no password, no query options."""
+    return make_url(url).set(query={}).render_as_string(hide_password=True)
 
 
 def make_engine(url: str) -> Engine:
@@ -80,6 +93,10 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
+    if url.startswith("postgresql"):
+        # sessions in UTC, so a naive time is read as UTC there as it is in SQLite
+        return create_engine(url, pool_pre_ping=True,
+                             connect_args={"options": "-c timezone=UTC"})
     return create_engine(url, pool_pre_ping=True)
 
 
@@ -88,7 +105,7 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
-        Base.metadata.create_all(self.engine)
+        ensure_schema(self.engine)  # a new or older store is migrated in place (Alembic)
         self._known_sources: set[str] = set()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -118,6 +135,7 @@ class Store:
         fields.setdefault("fetched_at", now())
         if fields.get("error"):
             fields["error"] = fields["error"][:2000]
+        fields["content_type"] = _fit(fields.get("content_type"), Fetch.content_type)
         # one statement for every row (values as parameters), so its compiled form is cached
         return session.execute(_INSERT_FETCH, fields).scalar_one()
 
@@ -169,8 +187,9 @@ class Store:
             version=number, fetch_id=fetch_id, created_at=stamp, text_hash=doc.text_hash,
             title=doc.title, text=doc.text, text_original=doc.text_original, script=doc.script,
             description=doc.description, authors=doc.authors,
-            site_name=doc.site_name, published_at=doc.published_at, language=doc.language,
-            declared_language=doc.declared_language)
+            site_name=_fit(doc.site_name, ArticleVersion.site_name),
+            published_at=doc.published_at, language=doc.language,
+            declared_language=_fit(doc.declared_language, ArticleVersion.declared_language))
         article.versions.append(version)
         _set_nlp(version, doc.nlp, stamp)
         return article, outcome, version

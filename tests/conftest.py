@@ -23,6 +23,7 @@ from config import Settings, load_settings
 from index import schema
 from index.client import make_client
 from index.node import LocalNode
+from tests.pg import TestServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -59,6 +60,23 @@ def es_url() -> Iterator[str]:
         yield node.url
     finally:
         node.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[TestServer]:
+    """Debian's PostgreSQL server, started once for the session (installed if missing)."""
+    server = TestServer(free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: TestServer) -> str:
+    """The SQLAlchemy URL of a fresh, empty database on the session's server."""
+    return pg_server.create_database(f"lw_{RUN_ID}_{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Alembic migrations of the store of record; ``pipeline.migrate`` runs them."""
