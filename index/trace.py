@@ -249,25 +249,28 @@ def _compatible(a: set[str], b: set[str]) -> bool:
 
 def _subject(probe: Probe, claim: dict) -> tuple[bool, bool]:
     """Whether the claim is about the probe's subject (its companies and countries as named
-    in the sentence or elsewhere in its article, and the same sort of workers where both
-    sentences say), and whether the sentence itself names part of it."""
+    in the sentence or elsewhere in its article), and whether the sentence itself names part
+    of it."""
     companies = set(claim.get("companies") or [])
     countries = set(claim.get("countries") or [])
     around_companies = companies | set(claim.get("article_companies") or [])
     around_countries = countries | set(claim.get("article_countries") or [])
     kept = ((not probe.companies or bool(probe.companies & around_companies))
-            and (not probe.countries or bool(probe.countries & around_countries))
-            and _compatible(roles(probe.text), roles(claim["text"])))
+            and (not probe.countries or bool(probe.countries & around_countries)))
     anchored = bool(probe.companies & companies or probe.countries & countries)
     return kept, anchored
 
 
 def _same_event(probe: Probe, claim: dict) -> bool:
-    """For a conflict, more must agree than for a repeat: the same city or province when the
-    probe names one, and the same event (layoffs, not plaintiffs)."""
+    """For a conflict, more must agree than for a repeat (where the same figure already says
+    much, even translated: "taskers" may come back as 标注员): the same city or province when
+    the probe names one, the same sort of workers, and the same event (layoffs, not
+    plaintiffs who were laid off)."""
     around = set(claim.get("places") or []) | set(claim.get("article_places") or [])
+    asked, said = events(probe.text), events(claim["text"])
     return ((not probe.regions or bool(probe.regions & around))
-            and _compatible(events(probe.text), events(claim["text"])))
+            and _compatible(roles(probe.text), roles(claim["text"]))
+            and (not asked or not said or asked == said))
 
 
 def judge(probe: Probe, claim: dict) -> Judgement | None:
