@@ -104,7 +104,8 @@ def es_install(ctx: typer.Context) -> None:
 
 @es_app.command("start")
 def es_start(ctx: typer.Context) -> None:
-    """Start the local node and wait until it is healthy (a no-op if it is running)."""
+    """Start the local node and wait until it is healthy (a no-op if it is running); a
+    cluster member (``es_seed_hosts``) only until it answers."""
     from index.node import LocalNode, NodeError
 
     settings = _settings(ctx)
@@ -119,6 +120,9 @@ def es_start(ctx: typer.Context) -> None:
         raise _fail(str(error)) from error
     err.print(f"Elasticsearch {'started' if started else 'already running'} on {node.url} "
               f"(pid {node.pid()})")
+    if settings.es_clustered and not node.healthy():
+        err.print(f"waiting for the other nodes of cluster {settings.es_cluster_name!r} "
+                  f"({', '.join(settings.es_seed_hosts)}) to elect a master")
 
 
 @es_app.command("stop")

@@ -59,6 +59,12 @@ class Settings:
     es_service_user: str = "labourwatch-es"  # the unprivileged user the node runs as under root
     es_java_home: Path | None = None
     es_start_timeout: float = 180.0
+    # Cluster mode: several managed nodes form one cluster when es_seed_hosts is set (list or
+    # comma string of host:transport_port; a node's transport port is es_port + 100). Empty:
+    # the node is a single-node cluster of its own.
+    es_cluster_name: str = "labourwatch"
+    es_seed_hosts: list[str] = field(default_factory=list)
+    es_initial_masters: list[str] = field(default_factory=list)  # node names, first start only
 
     # Index layout: <prefix>articles is the read alias, <prefix>articles-write the write alias.
     index_prefix: str = "labourwatch-"
@@ -127,6 +133,11 @@ class Settings:
         return not self.es_url
 
     @property
+    def es_clustered(self) -> bool:
+        """True when the managed node joins other nodes instead of running alone."""
+        return bool(self.es_seed_hosts)
+
+    @property
     def es_endpoint(self) -> str:
         return self.es_url or f"http://{self.es_host}:{self.es_port}"
 
@@ -136,8 +147,16 @@ class Settings:
         return own if own.exists() else PACKAGE_CONFIG_DIR / name
 
 
+def _split(value: str | list) -> list[str]:
+    """A list setting from YAML (a list) or the environment (a comma-separated string)."""
+    items = value.split(",") if isinstance(value, str) else value
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
 def _coerce(value: str, kind: Any) -> Any:
     text = str(kind)
+    if text.startswith("list"):
+        return _split(value)
     if "Path" in text:
         return Path(value) if value else None
     if "int" in text and "float" not in text:
@@ -184,6 +203,9 @@ def load_settings(
     for name in ("data_dir", "config_dir", "es_home", "es_java_home"):
         if values.get(name) is not None:
             values[name] = Path(values[name])
+    for name, f in fields.items():
+        if str(f.type).startswith("list") and name in values:
+            values[name] = _split(values[name])
     return Settings(**values)
 
 
@@ -199,5 +221,7 @@ def to_environ(settings: Settings) -> dict[str, str]:
             value = value.resolve()
         elif isinstance(value, bool):
             value = "true" if value else "false"
+        elif isinstance(value, list):
+            value = ",".join(value)
         env[_env_name(f.name)] = str(value)
     return env

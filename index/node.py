@@ -4,6 +4,10 @@ The server is Elastic's own integ-test distribution, fetched once with ``mvn``. 
 unprivileged service user when we are root (Elasticsearch refuses to run as root), with its
 config, data and logs under ``<data_dir>/elasticsearch/node`` so the unpacked distribution
 stays pristine and can be shared by several nodes (tests start their own).
+
+With ``es_seed_hosts`` set, the node is one member of a cluster on loopback or a LAN: each
+member has its own ``es_node_name``, ``es_port`` (transport on ``es_port + 100``) and folder,
+and ``es_initial_masters`` names the members that elect the first master.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ log = logging.getLogger(__name__)
 
 NODE_TEMPLATE = Path(__file__).parent / "templates" / "node.yml"
 COMPLETE_MARK = ".labourwatch-complete"
+SINGLE_NODE_NAME = "labourwatch-local"  # the name a single-node cluster has always had
 
 
 class NodeError(RuntimeError):
@@ -79,7 +84,7 @@ def auto_heap() -> str:
 
 
 class LocalNode:
-    """One single-node cluster on loopback, driven by settings."""
+    """One managed node, driven by settings: a single-node cluster, or a cluster member."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -152,6 +157,22 @@ class LocalNode:
             return None
         return health if health.get("status") in {"green", "yellow"} else None
 
+    def answering(self, timeout: float = 2.0) -> bool:
+        """True when the node serves HTTP at all, even while it waits for a cluster to form."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/_nodes/_local", timeout=timeout):
+                return True
+        except urllib.error.HTTPError:
+            return True
+        except (OSError, ValueError):
+            return False
+
+    def ready(self) -> bool:
+        """Started far enough for ``start()`` to return: healthy when alone; answering when a
+        cluster member, because the first members cannot elect a master until enough others
+        have started, and each is started by its own command."""
+        return self.answering() if self.settings.es_clustered else self.healthy() is not None
+
     def start(self) -> bool:
         """Start the node and wait until it is healthy; False if it was already running."""
         if self.pid() is not None:
@@ -183,18 +204,17 @@ class LocalNode:
         self._wait_healthy()
         return True
 
-    def _wait_healthy(self) -> dict:
+    def _wait_healthy(self) -> None:
         deadline = time.monotonic() + self.settings.es_start_timeout
         while time.monotonic() < deadline:
-            health = self.healthy()
-            if health:
-                return health
+            if self.ready():
+                return
             if self.pid() is None and not self.paths.pidfile.exists():
                 time.sleep(1.0)  # the launcher writes the pid file a moment after forking
                 if self.pid() is None:
                     raise NodeError(f"Elasticsearch exited during start-up\n{self._log_tail()}")
             time.sleep(0.5)
-        raise NodeError(f"Elasticsearch at {self.url} not healthy after "
+        raise NodeError(f"Elasticsearch at {self.url} not ready after "
                         f"{self.settings.es_start_timeout:.0f}s\n{self._log_tail()}")
 
     def stop(self, timeout: float = 60.0) -> bool:
@@ -223,10 +243,24 @@ class LocalNode:
         (self.paths.conf / "jvm.options.d").mkdir(exist_ok=True)
         heap = auto_heap() if self.settings.es_heap == "auto" else self.settings.es_heap
         (self.paths.conf / "jvm.options.d" / "heap.options").write_text(f"-Xms{heap}\n-Xmx{heap}\n")
+        clustered = self.settings.es_clustered
         config = NODE_TEMPLATE.read_text().format(
+            cluster_name=self.settings.es_cluster_name,
+            node_name=self.settings.es_node_name if clustered else SINGLE_NODE_NAME,
             data=self.paths.data, logs=self.paths.logs, host=self.settings.es_host,
-            http_port=self.settings.es_port, transport_port=self.settings.es_port + 100)
+            http_port=self.settings.es_port, transport_port=self.settings.es_port + 100,
+            discovery=self._discovery())
         (self.paths.conf / "elasticsearch.yml").write_text(config)
+
+    def _discovery(self) -> str:
+        """The discovery lines of elasticsearch.yml (templates/discovery-*.yml)."""
+        if not self.settings.es_clustered:
+            return _fragment("single")
+        lines = _fragment("cluster").format(seed_hosts=json.dumps(self.settings.es_seed_hosts))
+        if self.settings.es_initial_masters:
+            lines += "\n" + _fragment("bootstrap").format(
+                initial_masters=json.dumps(self.settings.es_initial_masters))
+        return lines
 
     def _service_user(self) -> str | None:
         """Under root, the unprivileged user that owns and runs the node (created once)."""
@@ -256,6 +290,10 @@ class LocalNode:
             return f"(no log at {logfile})"
         tail = logfile.read_text(errors="replace").splitlines()[-lines:]
         return f"last lines of {logfile}:\n" + "\n".join(tail)
+
+
+def _fragment(name: str) -> str:
+    return (NODE_TEMPLATE.parent / f"discovery-{name}.yml").read_text().rstrip("\n")
 
 
 def _alive(pid: int) -> bool:
