@@ -76,30 +76,43 @@ def _nearby(text: str, claim: dict, credits: list[tuple[int, str]]) -> list[str]
 def index_claims(es: Elasticsearch, index: str, articles: Iterable[Article],
                  chunk_size: int = 500, max_retries: int = 3, fresh: bool = False
                  ) -> dict[str, str]:
-    """Write the claims of ``articles``; returns the articles whose claims failed, with why.
+    """Write the claims of ``articles`` (streamed: a rebuild holds no more than a chunk);
+    returns the articles whose claims failed, with why.
 
     ``fresh``: the index is new (a rebuild), so there are no stale claims to remove.
     """
-    docs: list[dict] = []
     owners: dict[str, str] = {}
-    ids: list[str] = []
-    for article in articles:
-        ids.append(article.id)
-        for doc in to_claim_docs(article):
-            owners[doc["id"]] = article.id
-            docs.append(doc)
+    batch: list[Article] = []
     failed: dict[str, str] = {}
-    if not fresh and ids:
-        try:
-            _remove_stale(es, index, ids, set(owners))
-        except Exception as error:  # noqa: BLE001 - retried with the article next run
-            reason = f"claims: {type(error).__name__}: {error}"[:1000]
-            return dict.fromkeys(ids, reason)
-    report: BulkReport = bulk_index(es, index, docs, chunk_size=chunk_size,
+
+    def docs() -> Iterable[dict]:
+        for article in articles:
+            batch.append(article)
+            for doc in to_claim_docs(article):
+                owners[doc["id"]] = article.id
+                yield doc
+            if not fresh and len(batch) >= chunk_size:
+                failed.update(_clean(es, index, batch, owners))
+                batch.clear()
+        if not fresh and batch:
+            failed.update(_clean(es, index, batch, owners))
+
+    report: BulkReport = bulk_index(es, index, docs(), chunk_size=chunk_size,
                                     max_retries=max_retries)
     for doc_id, reason in report.failed.items():
         failed.setdefault(owners[doc_id], f"claims: {reason}")
     return failed
+
+
+def _clean(es: Elasticsearch, index: str, batch: list[Article], owners: dict[str, str]
+           ) -> dict[str, str]:
+    """Remove the stale claims of a batch; the articles it could not clean, with why."""
+    ids = [a.id for a in batch]
+    try:
+        _remove_stale(es, index, ids, {d for d, owner in owners.items() if owner in set(ids)})
+    except Exception as error:  # noqa: BLE001 - retried with the article next run
+        return dict.fromkeys(ids, f"claims: {type(error).__name__}: {error}"[:1000])
+    return {}
 
 
 def _remove_stale(es: Elasticsearch, index: str, article_ids: list[str], keep: set[str]
