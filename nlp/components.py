@@ -21,13 +21,14 @@ from nlp.claims import hours, worker_counts
 from nlp.companies import load_companies
 from nlp.organizations import Named, load_organizations
 from nlp.places import load_gazetteer
+from nlp.trained import entities, load_trained
 from nlp.wages import load_wage_finder
 
 # the data files come from this config dir when it has them (else the shipped config/)
 DEFAULTS = {"config_dir": ""}
 
 for _name in ("year", "outlet_names", "attributions", "companies", "places", "organizations",
-              "people", "wages", "claims"):
+              "people", "wages", "claims", "model_entities"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -117,9 +118,25 @@ def make_places(nlp: Language, name: str, config_dir: str):  # noqa: ANN201
     return places
 
 
+@Language.factory("labourwatch_model_entities", default_config={"model": ""},
+                  assigns=["doc._.model_entities", "doc.spans"])
+def make_model_entities(nlp: Language, name: str, model: str):  # noqa: ANN201
+    """Added by ``nlp.pipeline.build`` when ``nlp_model`` names an installed model that
+    suits the pipeline's language."""
+    trained = load_trained(model)
+
+    def model_entities(doc: Doc) -> Doc:
+        found = entities(trained, text_of(doc)) if trained else []
+        doc._.model_entities = found
+        _spans(doc, "model_entities", found, "label")
+        return doc
+
+    return model_entities
+
+
 @Language.factory("labourwatch_organizations", default_config=DEFAULTS,
                   requires=["doc._.outlet_names", "doc._.companies"],
-                  assigns=["doc._.organizations", "doc._.people", "doc.spans"])
+                  assigns=["doc._.organizations", "doc._.people"])
 def make_organizations(nlp: Language, name: str, config_dir: str):  # noqa: ANN201
     finder = load_organizations(config_dir or None)
 
@@ -128,12 +145,14 @@ def make_organizations(nlp: Language, name: str, config_dir: str):  # noqa: ANN2
                   *((c["start"], c["end"]) for c in doc._.companies or [])]
         text = text_of(doc)
         found = finder.find(text, masked)
-        # a trained model's ORG/PERSON entities (when one is configured) as extra candidates
+        # a trained model's people and organisations (when one is configured) as extra
+        # candidates; where one overlaps an outlet, a company or a name of ours, ours wins
         taken = [*masked, *((n.start, n.end) for n in found)]
-        for ent in doc.ents:
-            kind = {"ORG": "organization", "PERSON": "person"}.get(ent.label_)
-            if kind and not any(s < ent.end_char and ent.start_char < e for s, e in taken):
-                found.append(Named(kind, ent.text, ent.start_char, ent.end_char))
+        for ent in doc._.model_entities or []:
+            kind = finder.model_labels.get(ent["label"])
+            if kind and not any(s < ent["end"] and ent["start"] < e for s, e in taken):
+                found.append(Named(kind, ent["text"], ent["start"], ent["end"]))
+        found.sort(key=lambda n: n.start)
         doc._.organizations = [{"name": n.name, "text": text[n.start:n.end],
                                 "start": n.start, "end": n.end}
                                for n in found if n.kind == "organization"]

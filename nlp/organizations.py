@@ -38,6 +38,7 @@ class Organizations:
             rf"|\b([A-Z][a-z]+(?: [A-Z][a-z]+){{1,2}}),? (?:a|an|the|who|\d{{2}})\b"
             rf"|\b([A-Z][a-z]+(?: [A-Z][a-z]+){{1,2}}) (?:said|says|told|recalled|explained)\b")
         self.not_people = set(data["not_people"])
+        self.model_labels: dict[str, str] = data["model_labels"]
         self.en_heads = re.compile(rf"\b(?:{heads})\b")
         # people are named near a speech verb or a title ("X, a moderator, said ...")
         self.person_anchor = re.compile(rf"\b(?:{titles}|recalled|explained)\b")
@@ -75,4 +76,8 @@ class Organizations:
 @lru_cache(maxsize=4)
 def load_organizations(config_dir: str | None = None) -> Organizations:
     path = data_file(config_dir, "nlp/organizations.yaml")
-    return Organizations(yaml.safe_load(path.read_text(encoding="utf-8")))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if "model_labels" not in data:  # a user's file from before trained models: ours
+        shipped = data_file(None, "nlp/organizations.yaml").read_text(encoding="utf-8")
+        data["model_labels"] = yaml.safe_load(shipped)["model_labels"]
+    return Organizations(data)

@@ -14,6 +14,7 @@ import spacy
 from spacy.language import Language
 
 import nlp.components  # noqa: F401 - registers the factories
+from nlp.trained import load_trained, reads
 from pipeline.language import detect
 
 log = logging.getLogger(__name__)
@@ -46,29 +47,14 @@ def build(language: str, model: str | None = None, config_dir: str | None = None
             nlp = spacy.blank("xx")
     for name in COMPONENTS:
         nlp.add_pipe(name, config={"config_dir": config_dir or ""})
-    if model:
-        _merge_model(nlp, model)
+    trained = load_trained(model) if model else None
+    if trained is not None and reads(trained, language):  # its people and organisations
+        nlp.add_pipe("labourwatch_model_entities", config={"model": model},
+                     before="labourwatch_organizations")
+    elif trained is not None:
+        log.info("nlp_model %s (%s) is not used on the %s pipeline", model, trained.lang,
+                 language)
     return nlp
-
-
-def _merge_model(nlp: Language, model: str) -> None:
-    """A trained model's named entities, as extra candidates beside ours."""
-    try:
-        trained = spacy.load(model, exclude=["lemmatizer", "parser", "tagger"])
-    except OSError as error:
-        log.warning("NLP model %s not installed (%s); using labourwatch's components only",
-                    model, error)
-        return
-
-    def entities(doc):  # type: ignore[no-untyped-def]
-        spans = [doc.char_span(e.start_char, e.end_char, e.label_, alignment_mode="expand")
-                 for e in trained(doc.text).ents]
-        doc.ents = [s for s in spans if s is not None]
-        return doc
-
-    name = f"entities_from_{model.replace('-', '_')}"
-    Language.component(name, func=entities)
-    nlp.add_pipe(name, before="labourwatch_organizations")  # its ORG/PERSON: extra candidates
 
 
 def analyse(text: str, language: str = "auto", year: int | None = None) -> dict:
