@@ -113,4 +113,4 @@ def test_feed_and_sitemap_parsers_survive_every_case(tmp_path):  # noqa: ANN001
     captured = [r for r in rows if "/rss-parser/test/input/" in r["file"]]
     assert captured and all(r["feed_entries"] for r in captured)
     print(f"\nparsers: {len(rows)} cases, peak RSS {peak // 1024} MB, "
-          f"{sum(bool(r['feed_problem']) for r in rows)} feeds recorded as malformed")
+          f"{sum(bool(r.get('feed_problem')) for r in rows)} feeds recorded as malformed")
