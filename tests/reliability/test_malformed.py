@@ -109,6 +109,8 @@ def test_feed_and_sitemap_parsers_survive_every_case(tmp_path):  # noqa: ANN001
     # the gzip bomb is refused at the size limit, never inflated to its 4 GB
     assert by_name["bomb.html.gz"]["sitemap"] == "bad_gzip"
     assert "exceeded" in by_name["bomb.html.gz"]["sitemap_problem"]
+    # an HTML page where a feed should be is named as such, not fed to the slow loose parser
+    assert by_name["big-but-allowed.html"]["feed_problem"].startswith("not a feed")
     # the real feeds still parse: every one of the captured publishers' feeds has entries
     captured = [r for r in rows if "/rss-parser/test/input/" in r["file"]]
     assert captured and all(r["feed_entries"] for r in captured)
