@@ -89,7 +89,7 @@ def parse_chinese(text: str) -> float | None:
     last_unit = 1
     zero = False  # 一百零五 = 105: after a 零 the last digit is units, not one order below
     for token in _ZH_TOKEN.findall(text):
-        if token[0].isdigit() or token[0] == ".":
+        if token[0].isdecimal() or len(token) > 1:  # 12, 2.5, .5 (not "²" or a lone ".")
             number = float(token)
         elif token in "零〇":
             zero = True

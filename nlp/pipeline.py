@@ -69,6 +69,13 @@ def analyse(text: str, language: str = "auto", year: int | None = None) -> dict:
     # but Chinese shares the English pipeline (one per process, not one per language seen)
     nlp = build("zh" if language.startswith("zh") else "en", _OPTIONS["model"],
                 _OPTIONS["config_dir"])
+    if len(text) > nlp.max_length:
+        # spaCy refuses longer texts (its default limit, 1M characters, is kept: our pipeline
+        # took 13 s and 550 MB on 2M). Only a padded page or a huge report gets here; its
+        # tail goes unanalysed, and offsets into the prefix are offsets into the text.
+        log.info("text of %d characters: only the first %d analysed", len(text),
+                 nlp.max_length)
+        text = text[:nlp.max_length]
     doc = nlp.make_doc(text)
     doc.user_data["labourwatch_text"] = text
     doc._.year = year

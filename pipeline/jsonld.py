@@ -57,7 +57,7 @@ def blocks(raw: bytes, limit: int = 2_000_000) -> list[object]:
             try:
                 found.append(json.loads(attempt, strict=False))
                 break
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: arrays nested 100k deep
                 continue
     return found
 
