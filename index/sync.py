@@ -15,7 +15,7 @@ from elasticsearch import Elasticsearch
 from config import Settings
 from index import schema
 from index.analysis import document_terms
-from index.bulk import bulk_index
+from index.bulk import BulkReport, bulk_index
 from pipeline.models import Article
 from pipeline.store import Store
 
@@ -76,28 +76,56 @@ class SyncReport:
     index: str | None = None
 
 
+def _docs(articles: Iterable[Article], versions: dict[str, int]) -> Iterable[dict]:
+    for article in articles:
+        versions[article.id] = article.current_version
+        yield to_index_doc(article)
+
+
+def _progress(progress: Callable[[int], None] | None) -> Callable[[str, bool], None] | None:
+    return (lambda _id, _ok: progress(1)) if progress else None
+
+
+def _refresh(es: Elasticsearch, index: str) -> None:
+    try:  # make this run's documents searchable at once, not after refresh_interval
+        es.indices.refresh(index=index)
+    except Exception as error:  # noqa: BLE001 - they are indexed; refresh comes anyway
+        log.warning("refresh of %s failed: %s", index, error)
+
+
+def _mark(store: Store, versions: dict[str, int], result: BulkReport) -> None:
+    with store.session() as session:
+        store.mark_indexed(session, {i: versions[i] for i in result.ok})
+        store.mark_unindexed(session, result.failed)
+
+
 def _index_articles(store: Store, es: Elasticsearch, settings: Settings, index: str,
                     articles: Iterable[Article], progress: Callable[[int], None] | None
                     ) -> SyncReport:
     versions: dict[str, int] = {}
-
-    def docs() -> Iterable[dict]:
-        for article in articles:
-            versions[article.id] = article.current_version
-            yield to_index_doc(article)
-
-    result = bulk_index(es, index, docs(), chunk_size=settings.bulk_chunk_size,
-                        max_retries=settings.bulk_max_retries,
-                        on_item=(lambda _id, _ok: progress(1)) if progress else None)
+    result = bulk_index(es, index, _docs(articles, versions), chunk_size=settings.bulk_chunk_size,
+                        max_retries=settings.bulk_max_retries, on_item=_progress(progress),
+                        in_flight=settings.bulk_in_flight)
     if result.ok:
-        try:  # make this run's documents searchable at once, not after refresh_interval
-            es.indices.refresh(index=index)
-        except Exception as error:  # noqa: BLE001 - they are indexed; refresh comes anyway
-            log.warning("refresh of %s failed: %s", index, error)
-    with store.session() as session:
-        store.mark_indexed(session, {i: versions[i] for i in result.ok})
-        store.mark_unindexed(session, result.failed)
+        _refresh(es, index)
+    _mark(store, versions, result)
     return SyncReport(indexed=len(result.ok), failed=result.failed, index=index)
+
+
+def build_version(es: Elasticsearch, settings: Settings, docs: Iterable[dict],
+                  on_item: Callable[[str, bool], None] | None = None
+                  ) -> tuple[str, BulkReport]:
+    """A new index version (current template) holding ``docs``, refreshed, not yet behind the
+    aliases: the Elasticsearch half of a rebuild (``make bench`` times it on its own)."""
+    index = schema.new_version(es, settings)
+    schema.bulk_loading(es, index)
+    result = bulk_index(es, index, docs, chunk_size=settings.bulk_chunk_size,
+                        max_retries=settings.bulk_max_retries, on_item=on_item,
+                        in_flight=settings.bulk_in_flight)
+    if result.ok:  # searchable as the template says before any alias points here
+        schema.bulk_loaded(es, settings, index)
+        _refresh(es, index)
+    return index, result
 
 
 def catch_up(store: Store, es: Elasticsearch, settings: Settings,
@@ -132,13 +160,16 @@ def reindex(store: Store, es: Elasticsearch, settings: Settings,
     """Build a fresh index version from the store, then move both aliases to it at once."""
     started = datetime.now(UTC)
     schema.setup(es, settings)
-    index = schema.new_version(es, settings)
+    versions: dict[str, int] = {}
     with store.session() as session:
-        report = _index_articles(store, es, settings, index, store.all_articles(session), progress)
-    if report.failed and not report.indexed:
+        index, result = build_version(es, settings,
+                                      _docs(store.all_articles(session), versions),
+                                      _progress(progress))
+    _mark(store, versions, result)
+    if result.failed and not result.ok:
         es.indices.delete(index=index)
         raise RuntimeError(f"reindex failed, aliases left in place: "
-                           f"{next(iter(report.failed.values()))}")
+                           f"{next(iter(result.failed.values()))}")
     es.indices.refresh(index=index)
     for old in schema.swap_aliases(es, settings, index):
         es.indices.delete(index=old)
@@ -147,4 +178,4 @@ def reindex(store: Store, es: Elasticsearch, settings: Settings,
         late = [a for a in store.unindexed(session) if _iso(a.updated_at) >= _iso(started)]
     if late:
         _index_articles(store, es, settings, index, late, progress)
-    return report
+    return SyncReport(indexed=len(result.ok), failed=result.failed, index=index)
