@@ -151,6 +151,19 @@ def baseline(es: Elasticsearch, settings: Settings) -> Callable[[list[dict]], st
 
 
 # -- search -----------------------------------------------------------------------------------
+def settle(es: Elasticsearch, index: str, limit: float = 600.0) -> float:
+    """Seconds until the merges a big load leaves behind are done (at most ``limit``): latency
+    is measured on a settled index, not against background merging."""
+    started = time.perf_counter()
+    with console.status("waiting for merges to finish…"):
+        while time.perf_counter() - started < limit:
+            merges = es.indices.stats(index=index, metric="merge")["indices"][index]
+            if merges["primaries"]["merges"]["current"] == 0:
+                break
+            time.sleep(2)
+    return time.perf_counter() - started
+
+
 def query_kinds(es: Elasticsearch, settings: Settings) -> dict[str, Callable[[str, random.Random],
                                                                              object]]:
     alias = schema.IndexNames(settings.index_prefix).read_alias
@@ -226,7 +239,8 @@ def report(count: int, build_rate: float | None, loads: dict[str, float],
         table.add_row(name, f"{p50:.1f}", f"{p95:.1f}", f"{p50 / percentile(floor, 0.5):.1f}",
                       f"{p95 / percentile(floor, 0.95):.1f}", f"{cpu:.1f}", target)
     console.print(table)
-    console.print(f"index: {peak['size_mb']:,.0f} MB on disk, {peak['segments']} segments; "
+    console.print(f"index: {peak['size_mb']:,.0f} MB on disk, {peak['segments']} segments "
+                  f"(searched after {peak['settled']:.0f} s of merging); "
                   f"load average {peak['load']}")
 
 
@@ -258,13 +272,14 @@ def main() -> None:
         schema.drop_all(es, base_settings)
         loads["ours: full rebuild (sync.build_version)"], index = timed_load(
             "ours", docs, ours(es, ours_settings), es, node.pid())
+        settled = settle(es, index)
         words = list(queries(args.queries, SEED))
         with console.status("searching…"):
             timings = latencies(query_kinds(es, ours_settings), words, node.pid())
         stats = es.indices.stats(index=index, metric="store,segments")["indices"][index]
         peak = {"size_mb": stats["primaries"]["store"]["size_in_bytes"] / 2**20,
                 "segments": stats["primaries"]["segments"]["count"],
-                "load": " ".join(f"{v:.1f}" for v in os.getloadavg())}
+                "load": " ".join(f"{v:.1f}" for v in os.getloadavg()), "settled": settled}
         es.close()
     finally:
         node.stop()
