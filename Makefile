@@ -39,13 +39,15 @@ eval: $(STAMP)
 demo: install
 	$(BIN)/python -m tests.site.demo
 
-# Throughput with in-run baselines; BENCH_DOCS=300 for a quick look.
+# Throughput with in-run baselines; BENCH_DOCS=300 BENCH_INDEX_DOCS=2000 for a quick look.
 BENCH_DOCS ?= 3000
 BENCH_PAGES ?= 5000
-bench: $(STAMP)
+BENCH_INDEX_DOCS ?= 100000
+bench: install
 	$(BIN)/python -m bench.bench_pipeline --docs $(BENCH_DOCS)
 	$(BIN)/python -m bench.bench_crawl --pages $(BENCH_PAGES)
 	$(BIN)/python -m bench.bench_nlp
+	$(BIN)/python -m bench.bench_index --docs $(BENCH_INDEX_DOCS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -70,8 +70,9 @@ class Settings:
     index_prefix: str = "labourwatch-"
     index_shards: int = 1
     index_replicas: int = 0
-    bulk_chunk_size: int = 200
+    bulk_chunk_size: int = 500  # documents per bulk request (~5 MB of real articles)
     bulk_max_retries: int = 3
+    bulk_in_flight: int = 2  # bulk requests under way at once (index/bulk.py)
 
     # Store of record: any SQLAlchemy URL; default SQLite (WAL) in the data dir.
     db_url: str | None = _secret()

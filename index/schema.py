@@ -104,6 +104,24 @@ def new_version(es: Elasticsearch, settings: Settings, kind: str = "articles") -
     return index
 
 
+def bulk_loading(es: Elasticsearch, index: str) -> None:
+    """Tune an index that no alias points at yet for one big load (templates/bulk_load.json)."""
+    es.indices.put_settings(index=index, settings=_bulk_load_settings())
+
+
+def bulk_loaded(es: Elasticsearch, settings: Settings, index: str,
+                kind: str = "articles") -> None:
+    """Put back what ``bulk_loading`` changed: the template's values, else the defaults."""
+    template = load_template(kind, settings)["template"]["settings"]
+    es.indices.put_settings(index=index, settings={key: template.get(key)
+                                                   for key in _bulk_load_settings()})
+    es.cluster.health(index=index, wait_for_status="yellow", timeout="30s")
+
+
+def _bulk_load_settings() -> dict:
+    return json.loads(_raw_template("bulk_load"))["settings"]
+
+
 def swap_aliases(es: Elasticsearch, settings: Settings, index: str,
                  kind: str = "articles") -> list[str]:
     """Point both aliases at ``index`` in one atomic call; returns the indices left behind."""

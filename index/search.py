@@ -78,6 +78,17 @@ def build_query(query: str, filters: SearchFilters) -> dict:
     return {"bool": {"must": must or [{"match_all": {}}], "filter": filters.clauses()}}
 
 
+def aggregations() -> dict:
+    """Stories (clusters) matched, coverage per month and the facets, beside every search."""
+    return {"stories": {"cardinality": {"field": "cluster_id", "precision_threshold": 40000}},
+            # coverage over time: stories (clusters) per month of publication
+            "coverage": {"date_histogram": {"field": "published_at", "calendar_interval": "month",
+                                            "format": "yyyy-MM", "min_doc_count": 1},
+                         "aggs": {"stories": {"cardinality": {"field": "cluster_id"}}}},
+            **{name: {"terms": {"field": fieldname, "size": 20}}
+               for name, fieldname in FACETS.items()}}
+
+
 def search(es: Elasticsearch, settings: Settings, query: str,
            filters: SearchFilters | None = None, limit: int = 20, offset: int = 0,
            sort: str = "relevance") -> dict:
@@ -94,15 +105,7 @@ def search(es: Elasticsearch, settings: Settings, query: str,
         "sort": order,
         "track_scores": True,
         "track_total_hits": True,
-        "aggs": {"stories": {"cardinality": {"field": "cluster_id",
-                                             "precision_threshold": 40000}},
-                 # coverage over time: stories (clusters) per month of publication
-                 "coverage": {"date_histogram": {"field": "published_at",
-                                                 "calendar_interval": "month",
-                                                 "format": "yyyy-MM", "min_doc_count": 1},
-                              "aggs": {"stories": {"cardinality": {"field": "cluster_id"}}}},
-                 **{name: {"terms": {"field": fieldname, "size": 20}}
-                    for name, fieldname in FACETS.items()}},
+        "aggs": aggregations(),
     }
     try:
         response = es.search(index=IndexNames(settings.index_prefix).read_alias, size=limit,

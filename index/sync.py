@@ -15,7 +15,7 @@ from elasticsearch import Elasticsearch
 from config import Settings
 from index import schema
 from index.analysis import document_terms
-from index.bulk import bulk_index
+from index.bulk import BulkReport, bulk_index
 from index.claims import index_claims
 from pipeline.models import Article
 from pipeline.store import Store
@@ -70,38 +70,73 @@ class SyncReport:
     index: str | None = None
 
 
+def _docs(articles: Iterable[Article], versions: dict[str, int]) -> Iterable[dict]:
+    for article in articles:
+        versions[article.id] = article.current_version
+        yield to_index_doc(article)
+
+
+def _progress(progress: Callable[[int], None] | None) -> Callable[[str, bool], None] | None:
+    return (lambda _id, _ok: progress(1)) if progress else None
+
+
+def _refresh(es: Elasticsearch, index: str) -> None:
+    try:  # make this run's documents searchable at once, not after refresh_interval
+        es.indices.refresh(index=index)
+    except Exception as error:  # noqa: BLE001 - they are indexed; refresh comes anyway
+        log.warning("refresh of %s failed: %s", index, error)
+
+
+def _mark(store: Store, versions: dict[str, int], result: BulkReport) -> None:
+    with store.session() as session:
+        store.mark_indexed(session, {i: versions[i] for i in result.ok})
+        store.mark_unindexed(session, result.failed)
+
+
 def _index_articles(store: Store, es: Elasticsearch, settings: Settings, index: str,
                     articles: Iterable[Article], progress: Callable[[int], None] | None,
                     claims_index: str | None = None) -> SyncReport:
     """Index the articles, then their claims; an article counts as indexed only when its
     claims are too, so a failure on either side is retried by the next catch-up."""
-    versions: dict[str, Article] = {}
+    versions: dict[str, int] = {}
+    held: dict[str, Article] = {}
 
     def docs() -> Iterable[dict]:
         for article in articles:
-            versions[article.id] = article
-            yield to_index_doc(article)
+            held[article.id] = article
+            yield from _docs([article], versions)
 
     result = bulk_index(es, index, docs(), chunk_size=settings.bulk_chunk_size,
-                        max_retries=settings.bulk_max_retries,
-                        on_item=(lambda _id, _ok: progress(1)) if progress else None)
+                        max_retries=settings.bulk_max_retries, on_item=_progress(progress),
+                        in_flight=settings.bulk_in_flight)
     failed = dict(result.failed)
     if result.ok:
         claims_target = claims_index or schema.IndexNames(settings.index_prefix,
                                                           "claims").write_alias
-        failed.update(index_claims(es, claims_target, (versions[i] for i in result.ok),
+        failed.update(index_claims(es, claims_target, (held[i] for i in result.ok),
                                    max_retries=settings.bulk_max_retries,
                                    fresh=claims_index is not None))
-        for name in (index, claims_target):
-            try:  # make this run's documents searchable at once, not after refresh_interval
-                es.indices.refresh(index=name)
-            except Exception as error:  # noqa: BLE001 - indexed; refresh comes anyway
-                log.warning("refresh of %s failed: %s", name, error)
-    done = [i for i in result.ok if i not in failed]
-    with store.session() as session:
-        store.mark_indexed(session, {i: versions[i].current_version for i in done})
-        store.mark_unindexed(session, failed)
-    return SyncReport(indexed=len(done), failed=failed, index=index)
+        _refresh(es, index)
+        _refresh(es, claims_target)
+    done = BulkReport(ok=[i for i in result.ok if i not in failed], failed=failed)
+    _mark(store, versions, done)
+    return SyncReport(indexed=len(done.ok), failed=failed, index=index)
+
+
+def build_version(es: Elasticsearch, settings: Settings, docs: Iterable[dict],
+                  on_item: Callable[[str, bool], None] | None = None
+                  ) -> tuple[str, BulkReport]:
+    """A new index version (current template) holding ``docs``, refreshed, not yet behind the
+    aliases: the Elasticsearch half of a rebuild (``make bench`` times it on its own)."""
+    index = schema.new_version(es, settings)
+    schema.bulk_loading(es, index)
+    result = bulk_index(es, index, docs, chunk_size=settings.bulk_chunk_size,
+                        max_retries=settings.bulk_max_retries, on_item=on_item,
+                        in_flight=settings.bulk_in_flight)
+    if result.ok:  # searchable as the template says before any alias points here
+        schema.bulk_loaded(es, settings, index)
+        _refresh(es, index)
+    return index, result
 
 
 def catch_up(store: Store, es: Elasticsearch, settings: Settings,
@@ -139,16 +174,25 @@ def reindex(store: Store, es: Elasticsearch, settings: Settings,
     started = datetime.now(UTC)
     schema.setup(es, settings)
     schema.setup(es, settings, "claims")
-    index = schema.new_version(es, settings)
-    claims = schema.new_version(es, settings, "claims")
+    versions: dict[str, int] = {}
     with store.session() as session:
-        report = _index_articles(store, es, settings, index, store.all_articles(session),
-                                 progress, claims_index=claims)
-    if report.failed and not report.indexed:
+        index, result = build_version(es, settings,
+                                      _docs(store.all_articles(session), versions),
+                                      _progress(progress))
+    if result.failed and not result.ok:
+        _mark(store, versions, result)
         es.indices.delete(index=index)
-        es.indices.delete(index=claims)
         raise RuntimeError(f"reindex failed, aliases left in place: "
-                           f"{next(iter(report.failed.values()))}")
+                           f"{next(iter(result.failed.values()))}")
+    claims = schema.new_version(es, settings, "claims")
+    indexed = set(result.ok)
+    with store.session() as session:
+        unclaimed = index_claims(es, claims, (a for a in store.all_articles(session)
+                                              if a.id in indexed),
+                                 max_retries=settings.bulk_max_retries, fresh=True)
+    failed = {**result.failed, **unclaimed}
+    _mark(store, versions, BulkReport(ok=[i for i in result.ok if i not in unclaimed],
+                                      failed=failed))
     for name, kind in ((index, "articles"), (claims, "claims")):
         es.indices.refresh(index=name)
         for old in schema.swap_aliases(es, settings, name, kind):
@@ -158,4 +202,4 @@ def reindex(store: Store, es: Elasticsearch, settings: Settings,
         late = [a for a in store.unindexed(session) if _iso(a.updated_at) >= _iso(started)]
     if late:
         _index_articles(store, es, settings, index, late, progress)
-    return report
+    return SyncReport(indexed=len(result.ok) - len(unclaimed), failed=failed, index=index)

@@ -83,6 +83,13 @@ def test_reindex_builds_a_new_index_and_moves_the_aliases(settings, es, ground_t
     assert set(es.indices.get_alias(name=names.write_alias)) == after
     assert not es.indices.exists(index=list(before))  # the old one is gone
     assert es.count(index=names.read_alias)["count"] == 3
+    # filled with refreshes off and an async translog, it is live with the template's settings
+    [live] = after
+    got = es.indices.get_settings(index=live, flat_settings=True, include_defaults=True)[live]
+    current = {**got["defaults"], **got["settings"]}
+    assert current["index.refresh_interval"] == "1s"
+    assert current["index.translog.durability"].lower() == "request"
+    assert current["index.number_of_replicas"] == str(settings.index_replicas)
 
 
 def test_an_index_from_an_older_mapping_is_rebuilt_from_the_store(settings, es, ground_truth):
