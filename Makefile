@@ -43,11 +43,13 @@ demo: install
 BENCH_DOCS ?= 3000
 BENCH_PAGES ?= 5000
 BENCH_INDEX_DOCS ?= 100000
+BENCH_TRACE_ARTICLES ?= 100000
 bench: install
 	$(BIN)/python -m bench.bench_pipeline --docs $(BENCH_DOCS)
 	$(BIN)/python -m bench.bench_crawl --pages $(BENCH_PAGES)
 	$(BIN)/python -m bench.bench_nlp
 	$(BIN)/python -m bench.bench_index --docs $(BENCH_INDEX_DOCS)
+	$(BIN)/python -m bench.bench_trace --articles $(BENCH_TRACE_ARTICLES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

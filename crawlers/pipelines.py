@@ -44,6 +44,7 @@ class StorePipeline:
         report = context.report
         source = context.source(item["source"])
         url = story_url(item["body"], item["url"], source.hosts if source else set())
+        seen = [url, *item["keys"], canonical_url(item["url"])]
         try:
             doc = await self._extract(item["body"], url, item["content_type"])
             doc.url = url
@@ -51,7 +52,10 @@ class StorePipeline:
                                           kind=source.kind if source else None,
                                           hints=item["hints"],
                                           topic_filter=bool(source and source.filter == "topic"),
-                                          fetch_row=item["fetch_row"])
+                                          fetch_row=item["fetch_row"],
+                                          within=lambda session, article_id: context.seen.record(
+                                              session, seen, item["source"], article_id,
+                                              item["signature"]))
         except PipelineError as error:
             report.failed[error.code] += 1
             report.count(item["source"], f"failed:{error.code}")
@@ -69,7 +73,5 @@ class StorePipeline:
             return item
         setattr(report, kept.outcome, getattr(report, kept.outcome) + 1)
         report.count(item["source"], kept.outcome)
-        context.seen.mark([url, *item["keys"], canonical_url(item["url"])], item["source"],
-                          kept.article_id, item["signature"])
         return item
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pipeline.models import SeenUrl, Validator
 from pipeline.store import Store, now
@@ -38,6 +39,22 @@ class SeenStore:
             self._pending[url] = (source_id, article_id, signature)
         if len(self._pending) >= self.batch:
             self.flush()
+
+    def record(self, session: Session, urls: list[str], source_id: str | None,
+               article_id: str | None, signature: str | None) -> None:
+        """Remember ``urls`` as fetched inside the caller's transaction: used when a page
+        becomes an article, so the two are written together and a crawl killed at any
+        moment never fetches a stored article again."""
+        stamp = now()
+        for url in dict.fromkeys(urls):
+            self._cache[url] = signature
+            self._pending.pop(url, None)
+            row = session.get(SeenUrl, url)
+            if row is None:
+                row = SeenUrl(url=url, first_seen_at=stamp)
+                session.add(row)
+            row.source_id, row.article_id, row.signature = source_id, article_id, signature
+            row.last_fetched_at = stamp
 
     def flush(self) -> None:
         if not self._pending:

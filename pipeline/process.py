@@ -8,9 +8,12 @@ new article, a new version, or nothing new.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from config import Settings
 from nlp.pipeline import analyse as analyse_text
@@ -117,11 +120,14 @@ class Processor:
     def keep(self, doc: Document, fetch_id: int | None, outlet: str | None = None,
              kind: str | None = None, hints: Hints | None = None,
              topic_filter: bool = False, update_fetch: bool = True,
-             fetch_row: dict | None = None) -> Kept:
+             fetch_row: dict | None = None,
+             within: Callable[[Session, str], None] | None = None) -> Kept:
         """Store ``doc``; the fetch row (if any) learns the outcome.
 
         ``fetch_row`` is a fetch not yet written (a crawled article): it is inserted in the
-        same transaction as the document, one commit per page instead of two.
+        same transaction as the document, one commit per page instead of two. ``within``
+        writes more rows in that transaction (the crawler's seen-URL record), given the
+        article id.
 
         With ``topic_filter`` (a source with ``filter: topic``) the relevance scorer decides
         whether the story is on topic; otherwise every story is, and is still scored.
@@ -148,4 +154,6 @@ class Processor:
                 self.store.set_fetch_outcome(session, fetch_id, outcome)
             if outcome != "unchanged":
                 self.deduper.assign(session, article, doc.signature)
+            if within is not None:
+                within(session, article.id)
             return Kept(outcome, article.id, article.cluster_id, fetch_id)
