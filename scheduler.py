@@ -11,7 +11,9 @@ Twisted's reactor cannot be started twice in one process; a failing job is recor
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -191,9 +193,6 @@ def _recorded(job_id: str, kind: str, work: Callable[[], dict]) -> dict:
 
 def _crawl(source_id: str) -> dict:
     """``labourwatch crawl --source ID --json`` in a child process with our settings."""
-    import json
-    import os
-
     settings: Settings = _context["settings"]  # type: ignore[assignment]
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABOURWATCH_")}
     env.update(to_environ(settings))

@@ -140,13 +140,35 @@ def _band(value: float, tolerance: float) -> tuple[float, float]:
 
 
 # -- judging ----------------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _unit_classes() -> dict[str, str]:
-    """Unit word → what it counts (config/nlp/claim_units.yaml)."""
+@lru_cache(maxsize=4)
+def _vocabulary(name: str) -> dict[str, str]:
+    """Word → class from ``config/nlp/<name>.yaml`` (classes listing their words)."""
     from nlp.paths import data_file
 
-    table = yaml.safe_load(data_file(None, "nlp/claim_units.yaml").read_text(encoding="utf-8"))
-    return {word.lower(): name for name, words in table.items() for word in words}
+    table = yaml.safe_load(data_file(None, f"nlp/{name}.yaml").read_text(encoding="utf-8"))
+    return {word.lower(): cls for cls, words in table.items() for word in words}
+
+
+@lru_cache(maxsize=4)
+def _finder(name: str, leave_out: frozenset[str] = frozenset()
+            ) -> tuple[re.Pattern[str], dict[str, str]]:
+    """A pattern for a vocabulary's words (whole words in Latin script, anywhere in Han)."""
+    words = {w: c for w, c in _vocabulary(name).items() if c not in leave_out}
+    latin = sorted((w for w in words if w.isascii()), key=len, reverse=True)
+    han = sorted((w for w in words if not w.isascii()), key=len, reverse=True)
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, latin)) + r")\b|"
+                         + "|".join(map(re.escape, han)), re.IGNORECASE)
+    return pattern, words
+
+
+def _classes(text: str, name: str, leave_out: frozenset[str] = frozenset()) -> set[str]:
+    pattern, words = _finder(name, leave_out)
+    return {words[m.group(0).lower()] for m in pattern.finditer(text)}
+
+
+def _unit_classes() -> dict[str, str]:
+    """Unit word → what it counts (config/nlp/claim_units.yaml)."""
+    return _vocabulary("claim_units")
 
 
 def _unit_class(unit: str | None) -> str:
@@ -207,40 +229,15 @@ class Judgement:
     figure: str | None
 
 
-@lru_cache(maxsize=1)
-def _role_words() -> tuple[re.Pattern[str], dict[str, str]]:
-    """Who a figure is about (annotators, moderators, ...), from the unit table; the generic
-    "worker" and "job" classes say nothing about who and are left out."""
-    words = {w: c for w, c in _unit_classes().items() if c not in ("worker", "job")}
-    latin = sorted((w for w in words if w.isascii()), key=len, reverse=True)
-    han = sorted((w for w in words if not w.isascii()), key=len, reverse=True)
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, latin)) + r")\b|"
-                         + "|".join(map(re.escape, han)), re.IGNORECASE)
-    return pattern, words
-
-
 def roles(text: str) -> set[str]:
-    pattern, words = _role_words()
-    return {words[m.group(0).lower()] for m in pattern.finditer(text)}
-
-
-@lru_cache(maxsize=1)
-def _event_words() -> tuple[re.Pattern[str], dict[str, str]]:
-    """What a count counts (layoffs, plaintiffs, hires...): config/nlp/claim_events.yaml."""
-    from nlp.paths import data_file
-
-    table = yaml.safe_load(data_file(None, "nlp/claim_events.yaml").read_text(encoding="utf-8"))
-    words = {w.lower(): name for name, ws in table.items() for w in ws}
-    latin = sorted((w for w in words if w.isascii()), key=len, reverse=True)
-    han = sorted((w for w in words if not w.isascii()), key=len, reverse=True)
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, latin)) + r")\b|"
-                         + "|".join(map(re.escape, han)), re.IGNORECASE)
-    return pattern, words
+    """Who a figure is about (annotators, moderators, ...); the generic "worker" and "job"
+    classes say nothing about who."""
+    return _classes(text, "claim_units", frozenset({"worker", "job"}))
 
 
 def events(text: str) -> set[str]:
-    pattern, words = _event_words()
-    return {words[m.group(0).lower()] for m in pattern.finditer(text)}
+    """What a count counts (layoffs, plaintiffs, hires...): config/nlp/claim_events.yaml."""
+    return _classes(text, "claim_events")
 
 
 def _compatible(a: set[str], b: set[str]) -> bool:

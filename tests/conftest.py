@@ -80,6 +80,17 @@ def pg_url(pg_server: TestServer) -> str:
 
 
 @pytest.fixture
+def site():
+    """The fixture website on a free loopback port, for one test (crawler modules that crawl
+    it once for many tests keep their own module-scoped one)."""
+    from tests.site.server import FixtureSite
+
+    served = FixtureSite().start()
+    yield served
+    served.stop()
+
+
+@pytest.fixture
 def settings(tmp_path: Path, es_url: str) -> Iterator[Settings]:
     """Settings for one test: fresh data dir, unique index prefix, the session's cluster."""
     prefix = f"lwtest-{RUN_ID}-{uuid.uuid4().hex[:6]}-"

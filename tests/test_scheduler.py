@@ -45,13 +45,6 @@ def write_config(folder: Path, site: FixtureSite, keep: set[str],
 
 
 @pytest.fixture
-def site():
-    served = FixtureSite().start()
-    yield served
-    served.stop()
-
-
-@pytest.fixture
 def config(settings, site, tmp_path):
     folder = tmp_path / "config"
     write_config(folder, site, {"site-cn", "site-tech"})

@@ -23,19 +23,11 @@ from index.client import make_client
 from pipeline.models import Article
 from pipeline.store import Store
 from tests.conftest import LABOURWATCH, ROOT, RUN_ID, cli_env
-from tests.site.server import FixtureSite
 
 SOURCES = {"site-news", "site-tech", "site-world", "site-cn", "site-magazine"}
 CRAWL_ENV = {"LABOURWATCH_CRAWL_LOOPBACK_ONLY": "true", "LABOURWATCH_CRAWL_TIMEOUT": "5",
              "LABOURWATCH_CRAWL_MAX_BYTES": "1000000",
              "LABOURWATCH_CRAWL_RETRIES": "0"}
-
-
-@pytest.fixture
-def site():
-    served = FixtureSite().start()
-    yield served
-    served.stop()
 
 
 @pytest.fixture
