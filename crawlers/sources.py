@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
-
+from config.entries import load_entries
 from config.schedules import ScheduleError
 from config.schedules import validate as validate_schedule
 
@@ -114,21 +113,7 @@ def parse_source(row: dict, where: str) -> Source:
 
 def load_sources(path: Path) -> list[Source]:
     """All sources in ``path``, in file order; raises SourceError on the first problem."""
-    try:
-        rows = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise SourceError(f"{path}: {error}") from error
-    if isinstance(rows, dict):
-        rows = rows.get("sources")
-    if not isinstance(rows, list):
-        raise SourceError(f"{path}: expected a list of sources (or 'sources:' with one)")
-    sources = [parse_source(row, f"{path} entry {n}") for n, row in enumerate(rows, 1)]
-    seen: set[str] = set()
-    for source in sources:
-        if source.id in seen:
-            raise SourceError(f"{path}: id {source.id!r} appears twice")
-        seen.add(source.id)
-    return sources
+    return load_entries(path, "sources", parse_source, SourceError)
 
 
 def select(sources: list[Source], ids: list[str]) -> list[Source]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from config import Settings
 from digests.subscriptions import Subscription
 from digests.weeks import Week
+from index.export import wage_context
 from index.schema import IndexNames
 from index.search import build_query, search
 from nlp.components import sentence_bounds
@@ -187,28 +188,25 @@ def _articles(store: Store, ids: list[str]) -> dict[str, Article]:
 
 
 def _wages(article: Article, names: dict[str, str]) -> list[WageRow]:
-    """The wage figures of the article's current version, each with the companies and places
-    named in its own sentence (the claim it belongs to)."""
+    """The wage figures of the article's current version, each with its company and place as
+    the wages export and explorer name them (``index.export.wage_context``)."""
     if not article.versions:
         return []
     version = article.versions[-1]
     nlp = next((e.data for e in version.extractions if e.stage == "nlp"), None) or {}
-    kinds: dict[str, str] = {}
     for kind in ("companies", "places"):
         for item in nlp.get(kind) or []:
             names.setdefault(item["id"], item.get("name") or item["id"])
-            kinds[item["id"]] = kind
     fetch = version.fetch
     rows = []
     for wage in nlp.get("wages") or []:
-        entities = next((c.get("entities") or [] for c in nlp.get("claims") or []
-                         if c["start"] <= wage["start"] < c["end"]), [])
+        context = wage_context(version.text, wage, nlp)
         rows.append(WageRow(
             text=wage["text"], hourly_usd=wage.get("hourly_usd"),
             hourly_usd_max=wage.get("hourly_usd_max"), period=wage.get("period"),
             currency=wage.get("currency"),
-            companies=[names[e] for e in entities if kinds.get(e) == "companies"],
-            places=[names[e] for e in entities if kinds.get(e) == "places"],
+            companies=[names.get(c, c) for c in context["companies"]],
+            places=context["places"] or context["countries"],
             sentence=wage.get("sentence") or "", article_id=article.id, url=article.url,
             title=article.title or article.url, outlet=article.outlet,
             published_at=_when(article.published_at),

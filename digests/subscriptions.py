@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import yaml
-
+from config.entries import load_entries
 from config.schedules import ScheduleError
 from config.schedules import validate as validate_schedule
 from index.search import SearchFilters
@@ -133,23 +132,8 @@ def load_subscriptions(path: Path) -> list[Subscription]:
     """Every subscription in ``path`` (none when the file does not exist)."""
     if not path.exists():
         return []
-    try:
-        rows = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise SubscriptionError(f"{path}: {error}") from error
-    if isinstance(rows, dict):
-        rows = rows.get("subscriptions")
-    if rows is None:
-        return []
-    if not isinstance(rows, list):
-        raise SubscriptionError(f"{path}: expected a list of subscriptions")
-    found = [parse_subscription(row, f"{path} entry {n}") for n, row in enumerate(rows, 1)]
-    seen: set[str] = set()
-    for sub in found:
-        if sub.id in seen:
-            raise SubscriptionError(f"{path}: subscription id {sub.id!r} appears twice")
-        seen.add(sub.id)
-    return found
+    return load_entries(path, "subscriptions", parse_subscription, SubscriptionError,
+                        required=False)
 
 
 def find(subscriptions: list[Subscription], sid: str) -> Subscription:
