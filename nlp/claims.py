@@ -38,6 +38,8 @@ def _anchored(pattern: re.Pattern[str], units: re.Pattern[str], text: str):  # n
     last_end = 0
     for unit in units.finditer(text):
         window_start = max(last_end, unit.start() - 70)
+        while 0 < window_start > last_end and text[window_start - 1].isalnum():
+            window_start -= 1  # never start inside a word ("twenty-four" read as "four")
         for match in pattern.finditer(text, window_start, unit.end()):
             if match.end() == unit.end():
                 last_end = match.end()
@@ -74,13 +76,15 @@ def _value(written: str) -> float | None:
 _HOURS_EN = re.compile(rf"(?<![\w.,$])(?!(?:a|an|one)\b)(?P<num>{DIGITS}|{WORD_NUMBER})"
                        r"(?:-hours?\b| hours\b)", re.IGNORECASE)
 _HOURS_ZH = re.compile(rf"(?P<num>\d+(?:\.\d+)?|{ZH_NUMBER})\s?个?(?:小时|钟头)")
+_HOUR_EN = re.compile(r"-hours?\b| hours\b", re.IGNORECASE)
+_HOUR_ZH = re.compile(r"小时|钟头")
 
 
 def hours(text: str) -> list[dict]:
     """Working hours ("12-hour shifts", "nine hours a day", 每班 12 个小时)."""
     found = []
-    for pattern in (_HOURS_EN, _HOURS_ZH):
-        for match in pattern.finditer(text):
+    for pattern, units in ((_HOURS_EN, _HOUR_EN), (_HOURS_ZH, _HOUR_ZH)):
+        for match in _anchored(pattern, units, text):
             value = _value(match.group("num"))
             if value is None or not 0 < value <= 168:
                 continue

@@ -52,6 +52,13 @@ _CAPITAL_WORD = re.compile(rf"(?<![{_LATIN}])[A-Z\u00c0-\u00de\u0100-\u017f][{_L
 _TOKEN = re.compile(rf"[{_LATIN}]+\.?|[^\s{_LATIN}]")
 
 
+@lru_cache(maxsize=4)
+def _capital_words(text: str) -> tuple[tuple[int, str], ...]:
+    """Where each capitalised word of ``text`` starts; every lexicon of the NLP stage reads
+    the same text, so the scan is done once rather than once per gazetteer."""
+    return tuple((m.start(), m.group(0)) for m in _CAPITAL_WORD.finditer(text))
+
+
 class Lexicon(Generic[T]):
     """Surface form → values; ``find`` returns the longest non-overlapping hits.
 
@@ -105,11 +112,9 @@ class Lexicon(Generic[T]):
 
     def _capitalised(self, text: str) -> Iterator[Hit[T]]:
         lookup, firsts = self.capitalised, self.first_words
-        for match in _CAPITAL_WORD.finditer(text):
-            word = match.group(0)
+        for start, word in _capital_words(text):
             if word not in firsts and word[:-1] not in firsts:  # most start no name
                 continue
-            start = match.start()
             best = None
             for token in _TOKEN.finditer(text, start, min(len(text), start + self.longest)):
                 end = token.end()

@@ -7,8 +7,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import trafilatura
+from trafilatura.utils import load_html
 
 from pipeline.boilerplate import load_furniture
+from pipeline.chunks import join_chunks
 from pipeline.document import Document
 from pipeline.errors import PipelineError
 from pipeline.jsonld import ArticleData, article_data
@@ -65,10 +67,13 @@ def _published(date: str | None) -> datetime | None:
         return None
 
 
+# matched on a lowercased copy (same offsets, read back from the page): an IGNORECASE
+# alternation tried at every byte of a 170 KB page cost 2-4 ms, a quarter of our extraction
 _STAMP = re.compile(
-    rb'(?:article:published_time|datePublished|pubdate|publish(?:ed)?[_-]?date|<time)'
-    rb'[^>]{0,80}?(?:content|datetime)?["\':=\s]+"?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}'
-    rb'(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)', re.IGNORECASE)
+    rb'(?:article:published_time|datepublished|pubdate|publish(?:ed)?[_-]?date|<time)'
+    rb'[^>]{0,80}?(?:content|datetime)?["\':=\s]+"?(\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}'
+    rb'(?::\d{2})?(?:\.\d+)?(?:z|[+-]\d{2}:?\d{2})?)')
+_STAMP_WINDOW = 400_000
 
 
 def _with_time(day: datetime | None, raw: bytes) -> datetime | None:
@@ -79,10 +84,10 @@ def _with_time(day: datetime | None, raw: bytes) -> datetime | None:
     """
     if day is None:
         return None
-    for match in _STAMP.finditer(raw, 0, 400_000):
+    for match in _STAMP.finditer(raw[:_STAMP_WINDOW].lower()):
+        written = raw[match.start(1):match.end(1)].decode("ascii", "replace").upper()
         try:
-            stamp = datetime.fromisoformat(match.group(1).decode().replace(" ", "T")
-                                           .replace("Z", "+00:00"))
+            stamp = datetime.fromisoformat(written.replace(" ", "T").replace("Z", "+00:00"))
         except ValueError:
             continue
         stamp = (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).astimezone(UTC)
@@ -109,15 +114,22 @@ def extract_html(raw: bytes, url: str | None = None, min_chars: int = 150) -> Do
     """
     stated = article_data(raw) or ArticleData()
     try:
+        # parsed once, decoded as trafilatura decodes it (it extracts from a copy): the
+        # chunk joiner reads the same tree
+        tree = load_html(raw)
+        if tree is None:
+            raise PipelineError("no_text", hint="no HTML document in the page")
         result = trafilatura.bare_extraction(
-            raw, url=url, with_metadata=True, include_comments=False, include_tables=True,
-            date_extraction_params=DATE_PARAMS)
+            tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
+            fast=True, date_extraction_params=DATE_PARAMS)
+    except PipelineError:
+        raise
     except Exception as error:  # noqa: BLE001 - a broken page must never stop the run
         raise PipelineError("parse_failed", error=f"{type(error).__name__}: {error}") from error
     if result is None or not (result.text or "").strip():
         raise PipelineError("no_text")
     title = (result.title or "").strip() or stated.headline
-    text = load_furniture().clean(collapse_repeats(result.text.strip()), title)
+    text = load_furniture().clean(collapse_repeats(join_chunks(tree, result.text.strip())), title)
     if len(text) < min_chars:
         raise PipelineError("too_short", chars=len(text), minimum=min_chars)
     declared = declared_language(raw) or stated.language
