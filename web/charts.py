@@ -3,6 +3,7 @@ scripts, readable without JavaScript. Labels are ids, codes and years, never art
 
 from __future__ import annotations
 
+import math
 import re
 
 import pygal
@@ -22,10 +23,13 @@ def coverage_chart(coverage: list[dict]) -> Markup | None:
     """Stories per month."""
     if not coverage:
         return None
+    counts = [c["stories"] for c in coverage]
+    step = max(1, math.ceil(max(counts) / 5))  # whole stories: pygal would label 0.5, 1.5…
     chart = pygal.Bar(js=[], show_legend=False, height=180, width=720, x_label_rotation=30,
-                      title="stories per month")
+                      title="stories per month", y_labels=list(range(0, max(counts) + step, step)),
+                      value_formatter=lambda value: f"{value:,.0f}")
     chart.x_labels = [c["month"] for c in coverage]
-    chart.add("stories", [c["stories"] for c in coverage])
+    chart.add("stories", counts)
     return inline_svg(chart)
 
 
