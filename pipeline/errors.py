@@ -28,7 +28,7 @@ MESSAGES: dict[str, str] = {
     "unsupported": "{kind} input is not supported yet",
     "no_text": "no article text found in the page",
     "too_short": "extracted text has {chars} characters, under the minimum of {minimum} "
-                 "(min_text_chars)",
+                 "(min_text_chars; a Chinese, Japanese or Korean character counts as three)",
     "parse_failed": "the page could not be parsed ({error})",
     "pdf_encrypted": "the PDF is encrypted and cannot be read",
     "pdf_unreadable": "the PDF is corrupt or unreadable ({error})",

@@ -14,7 +14,7 @@ from pipeline.chunks import join_chunks
 from pipeline.document import Document
 from pipeline.errors import PipelineError
 from pipeline.jsonld import ArticleData, article_data
-from pipeline.language import declared_language, detect
+from pipeline.language import declared_language, detect, text_length
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ def extract_html(raw: bytes, url: str | None = None, min_chars: int = 150) -> Do
         raise PipelineError("no_text")
     title = (result.title or "").strip() or stated.headline
     text = load_furniture().clean(collapse_repeats(join_chunks(tree, result.text.strip())), title)
-    if len(text) < min_chars:
+    if text_length(text) < min_chars:
         raise PipelineError("too_short", chars=len(text), minimum=min_chars)
     declared = declared_language(raw) or stated.language
     authors = [a.strip() for a in (result.author or "").split(";") if a.strip()]

@@ -12,7 +12,7 @@ from pypdf.errors import PdfReadError
 
 from pipeline.document import Document
 from pipeline.errors import PipelineError
-from pipeline.language import detect
+from pipeline.language import detect, text_length
 
 log = logging.getLogger(__name__)
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -53,7 +53,7 @@ def extract_pdf(raw: bytes, url: str | None = None, min_chars: int = 150) -> Doc
             RecursionError, NotImplementedError) as error:
         raise PipelineError("pdf_unreadable", error=f"{type(error).__name__}: {error}") from error
     text = _HYPHEN_BREAK.sub(r"\1\2", "\n\n".join(p.strip() for p in pages if p.strip()))
-    if len(text) < min_chars:
+    if text_length(text) < min_chars:
         raise PipelineError("too_short", chars=len(text), minimum=min_chars)
     title = str(meta.get("/Title") or "").replace("\x00", "").strip() or None
     if not title:

@@ -8,6 +8,8 @@ from opencc import OpenCC
 from sqlalchemy import select
 
 from index.search import search
+from pipeline.errors import PipelineError
+from pipeline.extract import extract_html
 from pipeline.language import detect, fold_traditional
 from pipeline.models import Article
 from pipeline.store import Store
@@ -63,3 +65,25 @@ def test_traditional_page_is_searched_as_simplified_and_clusters_with_its_origin
     query = f'"{article.body[0][:12]}"'
     hits = search(es, settings, query)
     assert hits["documents"] == 2  # both scripts found by one Simplified query
+
+
+BRIEF = ("据多名标注员介绍，某数据标注公司在保定的基地本月起将计件单价下调两成，"
+         "熟练标注员的时薪只有 1.5 美元左右，公司尚未回应置评请求。")
+
+
+def _brief_page(text: str) -> bytes:
+    return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>标注员单价下调'
+            f'</title></head><body><article><h1>标注员单价下调</h1><p>{text}</p></article>'
+            f"</body></html>").encode()
+
+
+def test_short_chinese_brief_is_an_article() -> None:
+    assert len(BRIEF) < 150  # under min_text_chars if counted letter by letter
+    doc = extract_html(_brief_page(BRIEF), url="https://zh.example/brief", min_chars=150)
+    assert doc.language == "zh" and "1.5 美元" in doc.text
+    try:
+        extract_html(_brief_page(BRIEF[:20]), url="https://zh.example/stub", min_chars=150)
+    except PipelineError as error:
+        assert error.code == "too_short"
+    else:
+        raise AssertionError("a 20-character stub was accepted")
