@@ -6,6 +6,7 @@ from scrapy.settings import Settings as ScrapySettings
 
 from config import Settings
 from crawlers.context import CONTEXT_SETTING, CrawlContext
+from crawlers.frontier import frontier_settings
 
 
 def scrapy_settings(context: CrawlContext) -> ScrapySettings:
@@ -54,5 +55,7 @@ def scrapy_settings(context: CrawlContext) -> ScrapySettings:
                        "crawlers.throttle.SourceThrottle": 0},
         "ITEM_PIPELINES": {"crawlers.pipelines.StorePipeline": 300},
         "SPIDER_MIDDLEWARES": {},
+        # with crawl_frontier_url: one queue and duplicate filter in Redis for every process
+        **frontier_settings(settings, context.sources),
     }
     return ScrapySettings(values)
