@@ -48,6 +48,8 @@ def scrapy_settings(context: CrawlContext) -> ScrapySettings:
         "LOG_INSTALL_ROOT_HANDLER": False,  # our CLI's handler (rich, on stderr) shows them
         "DOWNLOADER_MIDDLEWARES": {
             "crawlers.middlewares.LoopbackGuardMiddleware": 40,
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawlers.middlewares.RobotsTxtMiddleware": 100,  # Scrapy's place, with a fix
             "crawlers.middlewares.ConditionalGetMiddleware": 640,
             "crawlers.middlewares.EvidenceMiddleware": 650,
         },

@@ -5,7 +5,8 @@ per process), and the pages spread between the processes.
 Real parts: Debian's redis-server and PostgreSQL (the store several writers share), the
 fixture website on loopback with its own request log, the real command in child processes.
 Elasticsearch is left out (the address is a closed port: "not indexed now", stored articles
-wait for the next run); indexing is the same whoever crawled.
+wait for the next run); indexing is the same whoever crawled, and crawlers that set up a new
+index at once are tested in tests/test_versions_and_archive.py.
 """
 
 from __future__ import annotations
