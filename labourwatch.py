@@ -20,6 +20,7 @@ from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from config import Settings, load_settings
 
@@ -554,12 +555,13 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] 
 
     settings = _settings(ctx)
     import scheduler as schedule_
+    from crawlers.frontier import frontier_status
     from crawlers.health import source_health
 
     store_ = Store.from_settings(settings)
     data = {"store": store_.counts(), "sources": source_health(store_),
             "elasticsearch": es_status_data(settings), "jobs": schedule_.jobs(settings),
-            "runs": schedule_.recent_runs(store_)}
+            "runs": schedule_.recent_runs(store_), "frontier": frontier_status(settings)}
     if as_json:
         print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
         return
@@ -568,6 +570,8 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] 
               f"{store['versions']} versions, {store['fetches']} fetches "
               f"({store['failed_fetches']} failed), {store['unindexed']} not yet indexed")
     _print_es_status(data["elasticsearch"])
+    if data["frontier"]:
+        _print_frontier(data["frontier"])
     if data["sources"]:
         table = Table(title="sources, last 7 days")
         for column in ("source", "state", "fetches", "failed", "last success", "last error"):
@@ -591,6 +595,18 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] 
             table.add_row(escape(run_["job"]), str(run_["started_at"])[:19], took,
                           run_["outcome"], escape(detail[:80]))
         out.print(table)
+
+
+def _print_frontier(frontier: dict) -> None:
+    if "error" in frontier:
+        out.print(f"Frontier {frontier['url']}: [red]unreachable[/] ({escape(frontier['error'])})")
+        return
+    passes = frontier["passes"]
+    running = "; ".join(f"{p['key']}: {p['crawlers']} crawler(s), {p['queued']} queued, "
+                        f"{p['seen']} requests let in" for p in passes)
+    # emoji=False: a key such as "frontier:abc:" is not an emoji code
+    out.print(f"Frontier {frontier['url']}: " + (escape(running) if passes else "no crawl running"),
+              emoji=False)
 
 
 # -- digests -------------------------------------------------------------------------------------
@@ -711,7 +727,7 @@ def crawl(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
 ) -> None:
     """One polite pass over the chosen sources: fetch, archive, extract, store, index."""
-    from crawlers.run import run_crawl
+    from crawlers.run import CrawlError, run_crawl
     from crawlers.sources import SourceError, load_sources, select
     from index.sync import catch_up
     from pipeline.store import Store
@@ -728,7 +744,10 @@ def crawl(
                           f"{report.new} new, {report.updated} updated, "
                           f"{sum(report.failed.values())} failed")
 
-        report = run_crawl(settings, chosen, on_progress=show)
+        try:
+            report = run_crawl(settings, chosen, on_progress=show)
+        except CrawlError as error:
+            raise _fail(str(error)) from error
     index = None
     try:
         index = catch_up(Store.from_settings(settings), connect(settings), settings)
@@ -751,6 +770,10 @@ def _print_crawl(summary: dict) -> None:
         table.add_row(key.replace("_", " "), str(summary[key]))
     for reason, count in sorted(summary["failed"].items()):
         table.add_row(f"failed: {reason}", str(count))
+    if summary["frontier"]:  # this process's share of a pass several crawlers made
+        frontier = summary["frontier"]
+        table.add_row("shared frontier", Text(f"{frontier['url']} {frontier['key']}, "
+                                              f"{frontier['crawlers']} crawler(s)"))
     out.print(table)
 
 

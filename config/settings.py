@@ -99,6 +99,12 @@ class Settings:
     crawl_max_bytes: int = 20_000_000  # larger responses (after decompression) are refused
     crawl_extract_workers: int = max(1, (os.cpu_count() or 2) - 1)  # 0: extract in-process
     crawl_loopback_only: bool = False  # tests and the demo: refuse every non-loopback host
+    # Shared frontier (crawlers/frontier.py): `labourwatch crawl` processes with the same
+    # sources and store, on one machine or many, draw from one request queue and one duplicate
+    # filter in this Redis (redis://host:6379/0; a secret, it may hold a password). Unset: each
+    # crawl keeps its own frontier in memory.
+    crawl_frontier_url: str | None = _secret()
+    crawl_frontier_idle: float = 5.0  # seconds a crawler with nothing left waits for the others
 
     # Evidence archive
     warc_max_bytes: int = 256 * 1024 * 1024  # rotate WARC files at this size

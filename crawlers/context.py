@@ -32,6 +32,7 @@ class CrawlReport:
     per_source: dict[str, Counter] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
     seconds: float | None = None  # how long the crawl itself took
+    frontier: dict | None = None  # the shared frontier this crawl took part in, if any
 
     def finished(self) -> None:
         self.seconds = round(time.monotonic() - self.started, 3)
@@ -44,7 +45,7 @@ class CrawlReport:
                 "updated": self.updated, "unchanged": self.unchanged,
                 "not_modified": self.not_modified, "skipped_seen": self.skipped_seen,
                 "skipped_robots": self.skipped_robots, "failed": dict(self.failed),
-                "seconds": self.seconds,
+                "seconds": self.seconds, "frontier": self.frontier,
                 "per_source": {k: dict(v) for k, v in self.per_source.items()}}
 
 

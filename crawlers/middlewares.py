@@ -1,4 +1,5 @@
-"""Downloader middlewares: evidence (WARC + fetch rows), conditional GET, loopback guard."""
+"""Downloader middlewares: evidence (WARC + fetch rows), conditional GET, loopback guard,
+and Scrapy's robots.txt middleware with a fix."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxt
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 from crawlers.context import CONTEXT_SETTING, CrawlContext
 
@@ -130,3 +136,29 @@ class LoopbackGuardMiddleware:
             local = False
         if not local:
             raise IgnoreRequest(f"host {host!r} is not on loopback (crawl_loopback_only)")
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxt):
+    """Scrapy's, except that every request that comes while its host's robots.txt is being
+    fetched waits for the parsed file.
+
+    Scrapy 2.19 has those requests await the one shared Deferred through ``asFuture``, which
+    leaves None as its result for the next in line, and None means "no robots.txt: allow" (the
+    change came with scrapy/scrapy#6802). Only the first waiter was checked: a crawl whose
+    seeds include a disallowed page fetched it, and a crawler joining a shared frontier, whose
+    first requests are any pages at all, fetched disallowed ones. Here each waiter gets a
+    Deferred of its own, fed by a callback that hands the parser on, as before 2.13.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if not isinstance(pending, Deferred):
+            return await super().robot_parser(request)
+        mine: Deferred[RobotParser | None] = Deferred()
+
+        def relay(parser: RobotParser | None) -> RobotParser | None:
+            mine.callback(parser)
+            return parser  # the shared Deferred keeps it for the next waiter
+
+        pending.addCallback(relay)
+        return await maybe_deferred_to_future(mine)

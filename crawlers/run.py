@@ -10,17 +10,26 @@ from scrapy.crawler import CrawlerProcess
 
 from config import Settings
 from crawlers.context import CrawlContext, CrawlReport
+from crawlers.frontier import frontier_problem
 from crawlers.settings import scrapy_settings
 from crawlers.sources import Source
 from crawlers.spiders.sources import SourcesSpider
 from pipeline.models import Source as SourceRow
-from pipeline.store import Store
+from pipeline.store import Store, retry_on_conflict
 
 log = logging.getLogger(__name__)
 
 
+class CrawlError(RuntimeError):
+    """Scrapy could not run the crawl at all (it logs the reason; it does not raise it)."""
+
+
 def register_sources(store: Store, sources: list[Source]) -> None:
     """Keep the store's sources table in step with sources.yaml (names, kinds, config)."""
+    retry_on_conflict(lambda: _register(store, sources))  # crawlers starting together
+
+
+def _register(store: Store, sources: list[Source]) -> None:
     with store.session() as session:
         for source in sources:
             row = session.get(SourceRow, source.id) or SourceRow(id=source.id, name=source.name)
@@ -36,6 +45,9 @@ def register_sources(store: Store, sources: list[Source]) -> None:
 def run_crawl(settings: Settings, sources: list[Source],
               on_progress: Callable[[CrawlReport], None] | None = None) -> CrawlReport:
     """Crawl ``sources`` once; returns the report. Twisted allows one such call per process."""
+    problem = frontier_problem(settings)
+    if problem:
+        raise CrawlError(problem)
     context = CrawlContext.create(settings, sources)
     register_sources(context.store, sources)
     process = CrawlerProcess(scrapy_settings(context))
@@ -48,4 +60,6 @@ def run_crawl(settings: Settings, sources: list[Source],
         crawler.signals.connect(tick, signal=signals.item_scraped)
     process.crawl(crawler)
     process.start()
+    if context.report.seconds is None:  # the spider never closed: it never ran
+        raise CrawlError("the crawl did not start; the log above says why")
     return context.report

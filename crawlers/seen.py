@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.models import SeenUrl, Validator
-from pipeline.store import Store, now
+from pipeline.store import Store, now, retry_on_conflict
 
 
 class SeenStore:
@@ -57,8 +57,10 @@ class SeenStore:
             row.last_fetched_at = stamp
 
     def flush(self) -> None:
-        if not self._pending:
-            return
+        if self._pending:
+            retry_on_conflict(self._write_pending)  # crawlers on a shared frontier
+
+    def _write_pending(self) -> None:
         stamp = now()
         with self.store.session() as session:
             existing = {row.url: row for row in session.scalars(
@@ -96,8 +98,11 @@ class Validators:
 
     def put(self, url: str, etag: str | None, last_modified: str | None,
             checked_at: datetime | None = None) -> None:
-        if not etag and not last_modified:
-            return
+        if etag or last_modified:
+            retry_on_conflict(lambda: self._put(url, etag, last_modified, checked_at))
+
+    def _put(self, url: str, etag: str | None, last_modified: str | None,
+             checked_at: datetime | None) -> None:
         with self.store.session() as session:
             row = session.get(Validator, url) or Validator(url=url)
             row.etag, row.last_modified = etag, last_modified

@@ -6,6 +6,7 @@ from scrapy.settings import Settings as ScrapySettings
 
 from config import Settings
 from crawlers.context import CONTEXT_SETTING, CrawlContext
+from crawlers.frontier import frontier_settings
 
 
 def scrapy_settings(context: CrawlContext) -> ScrapySettings:
@@ -47,6 +48,8 @@ def scrapy_settings(context: CrawlContext) -> ScrapySettings:
         "LOG_INSTALL_ROOT_HANDLER": False,  # our CLI's handler (rich, on stderr) shows them
         "DOWNLOADER_MIDDLEWARES": {
             "crawlers.middlewares.LoopbackGuardMiddleware": 40,
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawlers.middlewares.RobotsTxtMiddleware": 100,  # Scrapy's place, with a fix
             "crawlers.middlewares.ConditionalGetMiddleware": 640,
             "crawlers.middlewares.EvidenceMiddleware": 650,
         },
@@ -54,5 +57,7 @@ def scrapy_settings(context: CrawlContext) -> ScrapySettings:
                        "crawlers.throttle.SourceThrottle": 0},
         "ITEM_PIPELINES": {"crawlers.pipelines.StorePipeline": 300},
         "SPIDER_MIDDLEWARES": {},
+        # with crawl_frontier_url: one queue and duplicate filter in Redis for every process
+        **frontier_settings(settings, context.sources),
     }
     return ScrapySettings(values)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch
 
 from config import Settings
 
@@ -81,8 +81,15 @@ def setup(es: Elasticsearch, settings: Settings, kind: str = "articles") -> str:
     if es.indices.exists_alias(name=names.write_alias):
         return next(iter(es.indices.get_alias(name=names.write_alias)))
     index = names.concrete(schema_version(settings, kind))
-    es.indices.create(index=index, aliases={names.read_alias: {},
-                                            names.write_alias: {"is_write_index": True}})
+    try:
+        es.indices.create(index=index, aliases={names.read_alias: {},
+                                                names.write_alias: {"is_write_index": True}})
+    except ApiError:
+        # several processes (crawlers ending one pass together) set up a new deployment at
+        # once: Elasticsearch lets one index become the write index and refuses the others
+        if not es.indices.exists_alias(name=names.write_alias):
+            raise
+        return next(iter(es.indices.get_alias(name=names.write_alias)))
     es.cluster.health(index=index, wait_for_status="yellow", timeout="30s")
     return index
 

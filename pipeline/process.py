@@ -25,7 +25,7 @@ from pipeline.extract import extract_html, sniff
 from pipeline.outlets import host_id, load_outlets, outlet_for_url
 from pipeline.pdf import extract_pdf
 from pipeline.relevance import load_scorer
-from pipeline.store import Store
+from pipeline.store import Store, retry_on_conflict
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +143,13 @@ class Processor:
         if doc.beat is None or doc.signature is None:
             analyse(doc, self.scorer_file)
         doc.on_topic = bool(doc.beat) or not topic_filter
+        return retry_on_conflict(lambda: self._write(doc, fetch_id, update_fetch, fetch_row,
+                                                     within))
+
+    def _write(self, doc: Document, fetch_id: int | None, update_fetch: bool,
+               fetch_row: dict | None, within: Callable[[Session, str], None] | None) -> Kept:
+        """The one transaction of ``keep``; run again if another process stored the same
+        story first (it then finds that article: unchanged, or a new version)."""
         # one flush, at commit: the article, its version and its cluster in one INSERT each
         with self.store.session() as session, session.no_autoflush:
             article, outcome, version = self.store.save_document(session, doc, fetch_id)

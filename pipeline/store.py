@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import create_engine, event, func, insert, or_, select, update
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from config import Settings
 from pipeline.document import Document
 from pipeline.migrate import ensure_schema
 from pipeline.models import Article, ArticleVersion, Extraction, Fetch, Source
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Everything indexing needs, loaded up front so articles can be used after their session.
 _FULL = (selectinload(Article.versions).selectinload(ArticleVersion.fetch),
@@ -33,6 +39,19 @@ def _grouped(values: dict[str, object]) -> dict[object, list[str]]:
     for key, value in values.items():
         groups.setdefault(value, []).append(key)
     return groups
+
+
+def retry_on_conflict(work: Callable[[], T], attempts: int = 3) -> T:
+    """Run ``work`` (one whole transaction) again when another process inserted the same row
+    first (crawlers on a shared frontier store at once): the next attempt finds that row."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except IntegrityError:
+            if attempt == attempts:
+                raise
+            log.info("a write raced another process; trying again (%d)", attempt)
+    raise AssertionError("not reached")
 
 
 def now() -> datetime:

@@ -5,10 +5,11 @@ Never a browser downloaded by Playwright: ``python -m tests.chromium`` (``make t
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import subprocess
 from pathlib import Path
+
+from tests.debian import apt_install, can_install
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +40,13 @@ def ensure_chromium() -> Path:
     missing = missing_packages()
     if not missing:
         return CHROMIUM
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
+    if not can_install():
         if CHROMIUM.exists():
             log.warning("no CJK font: Chinese text shows as boxes in screenshots (%s)", CJK_FONT)
             return CHROMIUM
         raise ChromiumNotFound(f"no {CHROMIUM}: install Debian's {PACKAGE} package "
                                f"(apt-get install {PACKAGE} {CJK_FONT})")
-    log.warning("installing %s with apt-get", " ".join(missing))
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-q", *missing], check=True, env=env)
+    apt_install(*missing)
     if not CHROMIUM.exists():
         raise ChromiumNotFound(f"installed {PACKAGE} but {CHROMIUM} is still missing")
     return CHROMIUM

@@ -24,6 +24,7 @@ from index import schema
 from index.client import make_client
 from index.node import LocalNode
 from tests.pg import TestServer
+from tests.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -77,6 +78,16 @@ def pg_server() -> Iterator[TestServer]:
 def pg_url(pg_server: TestServer) -> str:
     """The SQLAlchemy URL of a fresh, empty database on the session's server."""
     return pg_server.create_database(f"lw_{RUN_ID}_{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """Debian's Redis server, started once for the session (installed if missing)."""
+    server = RedisServer(free_port()).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from tests.debian import apt_install, can_install
+
 DEBIAN_PACKAGE = "postgresql"
 SERVICE_USER = "labourwatch-pg"
 ROLE = "labourwatch"
@@ -38,12 +40,10 @@ def ensure_postgres() -> Path:
     found = find_postgres()
     if found:
         return found
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
+    if not can_install():
         raise PostgresNotFound(f"no PostgreSQL server under /usr/lib/postgresql; "
                                f"install {DEBIAN_PACKAGE}")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-q", DEBIAN_PACKAGE], check=True, env=env)
+    apt_install(DEBIAN_PACKAGE)
     found = find_postgres()
     if not found:
         raise PostgresNotFound(f"installed {DEBIAN_PACKAGE} but found no initdb")

@@ -114,6 +114,33 @@ def test_robots_txt_is_obeyed_and_the_crawler_names_itself(first):
     assert all("labourwatch" in agent for agent in first["agents"])
 
 
+def test_pages_asked_for_while_robots_txt_loads_obey_it_too(site, es_url, tmp_path):
+    """The seeds are asked for at once, before robots.txt is in: each must wait for it, not
+    only the first (Scrapy 2.19 let the others through; crawlers/middlewares.py)."""
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f"""
+- id: seeds
+  name: Seeds, one of them disallowed
+  homepage: "{site.base}/"
+  feeds: ["{site.base}/news/rss.xml"]
+  listings: ["{site.base}/news/", "{site.base}/private/secret.html"]
+  article_pattern: '/no-article-wanted/'
+  filter: all
+""", encoding="utf-8")
+    settings = load_settings({"data_dir": tmp_path / "var", "config_dir": ROOT / "config",
+                              "es_url": es_url, "index_prefix": f"lwtest-{RUN_ID}-robots-"},
+                             environ={})
+    site.clear_log()
+    try:
+        summary = crawl(settings, sources)
+    finally:
+        es = make_client(settings)
+        schema.drop_all(es, settings)
+        es.close()
+    assert "/private/secret.html" not in site.paths()
+    assert summary["skipped_robots"] == 1 and site.paths().count("/robots.txt") == 1
+
+
 def test_bad_things_are_recorded_with_reasons_and_the_crawl_goes_on(first, crawl_settings):
     failed = first["summary"]["failed"]
     assert failed["redirect_loop"] == 1

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import select
 
 from crawlers.warc import read_record
+from index import schema
+from index.client import make_client
 from index.schema import IndexNames
 from index.search import search
 from pipeline.models import Article, Fetch
@@ -90,6 +93,24 @@ def test_reindex_builds_a_new_index_and_moves_the_aliases(settings, es, ground_t
     assert current["index.refresh_interval"] == "1s"
     assert current["index.translog.durability"].lower() == "request"
     assert current["index.number_of_replicas"] == str(settings.index_replicas)
+
+
+def test_processes_setting_up_a_new_index_at_once_agree_on_one(settings, es) -> None:
+    """Crawlers sharing a frontier end together and each indexes what it stored: on a new
+    deployment they all find no index and create one; Elasticsearch lets one be the write
+    index, and the others must use it rather than fail (their articles left unindexed)."""
+    def set_up() -> str:
+        client = make_client(settings)  # a connection of its own, as another process has
+        try:
+            return schema.setup(client, settings)
+        finally:
+            client.close()
+
+    with ThreadPoolExecutor(3) as pool:
+        chosen = set(pool.map(lambda _: set_up(), range(3)))
+    names = IndexNames(settings.index_prefix)
+    assert chosen == set(es.indices.get_alias(name=names.write_alias))
+    assert list(es.indices.get(index=f"{settings.index_prefix}articles-*")) == list(chosen)
 
 
 def test_an_index_from_an_older_mapping_is_rebuilt_from_the_store(settings, es, ground_truth):

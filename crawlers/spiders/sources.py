@@ -32,6 +32,9 @@ class SourcesSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.context = context
         self.requested: set[str] = set()  # canonical URLs asked for in this crawl
+        # alone, this process filters its own requests (``requested``, per source for seeds);
+        # on a shared frontier the scheduler's filter in Redis does it for every process
+        self.shared = bool(context.settings.crawl_frontier_url)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourcesSpider:
@@ -50,7 +53,7 @@ class SourcesSpider(scrapy.Spider):
     def _request(self, url: str, source: Source, role: str, callback: Any,
                  **meta: Any) -> scrapy.Request:
         return scrapy.Request(
-            url, callback=callback, errback=self.on_error, dont_filter=True,
+            url, callback=callback, errback=self.on_error, dont_filter=not self.shared,
             meta={"source": source.id, "role": role, "download_slot": source.id,
                   "conditional": role in {"feed", "sitemap"},
                   "handle_httpstatus_list": [304] if role in {"feed", "sitemap"} else [],
