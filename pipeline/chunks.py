@@ -51,11 +51,10 @@ def _siblings(chunk: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     return [el for el in scope.iter(chunk.tag) if el.get("class") == cls]
 
 
-def _missing(chunks: list[lxml.html.HtmlElement], text: str) -> list[str]:
-    """The paragraphs of ``chunks`` the text lacks, from chunks that hold enough of them
-    (a pull quote repeats a sentence the text already has: it is not missing)."""
-    have = {_key(line) for line in text.splitlines()}
-    flat = _SPACE.sub(" ", text)
+def _missing(chunks: list[lxml.html.HtmlElement], have: set[str], flat: str) -> list[str]:
+    """The paragraphs of ``chunks`` the text lacks (``have``: its paragraph keys; ``flat``:
+    its words), from chunks that hold enough of them (a pull quote repeats a sentence the
+    text already has: it is not missing)."""
     found = []
     for chunk in chunks:
         paragraphs = _paragraphs(chunk)
@@ -78,6 +77,7 @@ def join_chunks(tree: lxml.html.HtmlElement, text: str) -> str:
         return text
     chunks = _siblings(chunk)
     ours = next(i for i, el in enumerate(chunks) if el is chunk)
-    before = _missing(chunks[:ours], text)
-    after = _missing(chunks[ours + 1:], text)
+    flat = _SPACE.sub(" ", text)
+    before = _missing(chunks[:ours], have, flat)
+    after = _missing(chunks[ours + 1:], have, flat)
     return "\n".join([*before, text, *after]) if before or after else text
