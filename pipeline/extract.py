@@ -7,7 +7,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import trafilatura
-from trafilatura.utils import load_html
+from htmldate.utils import load_html
+from lxml import etree
+from trafilatura.metadata import extract_metadata
 
 from pipeline.boilerplate import load_furniture
 from pipeline.chunks import join_chunks
@@ -114,34 +116,38 @@ def extract_html(raw: bytes, url: str | None = None, min_chars: int = 150) -> Do
     """
     stated = article_data(raw) or ArticleData()
     try:
-        # parsed once, decoded as trafilatura decodes it (it extracts from a copy): the
-        # chunk joiner reads the same tree
+        # parsed once, as htmldate parses it: comments kept, since some pages only date
+        # themselves in one (with comments stripped, exact days fell from 0.895 to 0.885)
         tree = load_html(raw)
         if tree is None:
             raise PipelineError("no_text", hint="no HTML document in the page")
+        meta = extract_metadata(tree, url, DATE_PARAMS)
+        # the text is read without comments, as trafilatura's own parse reads it; the
+        # chunk joiner reads the same tree
+        etree.strip_elements(tree, etree.Comment, with_tail=False)
         result = trafilatura.bare_extraction(
-            tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
-            fast=True, date_extraction_params=DATE_PARAMS)
+            tree, url=url or meta.url, with_metadata=False, include_comments=False,
+            include_tables=True, fast=True)
     except PipelineError:
         raise
     except Exception as error:  # noqa: BLE001 - a broken page must never stop the run
         raise PipelineError("parse_failed", error=f"{type(error).__name__}: {error}") from error
     if result is None or not (result.text or "").strip():
         raise PipelineError("no_text")
-    title = (result.title or "").strip() or stated.headline
+    title = (meta.title or "").strip() or stated.headline
     text = load_furniture().clean(collapse_repeats(join_chunks(tree, result.text.strip())), title)
     if text_length(text) < min_chars:
         raise PipelineError("too_short", chars=len(text), minimum=min_chars)
     declared = declared_language(raw) or stated.language
-    authors = [a.strip() for a in (result.author or "").split(";") if a.strip()]
+    authors = [a.strip() for a in (meta.author or "").split(";") if a.strip()]
     return Document(
-        url=url or result.url or stated.url or "",
+        url=url or meta.url or stated.url or "",
         text=text,
         title=title,
-        description=result.description or stated.description,
+        description=meta.description or stated.description,
         authors=authors or stated.authors,
-        site_name=result.sitename or stated.publisher,
-        published_at=_with_time(_published(result.date), raw) or _plausible(stated.published),
+        site_name=meta.sitename or stated.publisher,
+        published_at=_with_time(_published(meta.date), raw) or _plausible(stated.published),
         language=detect(text, declared),
         declared_language=declared,
     )
