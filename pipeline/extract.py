@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import trafilatura
 from htmldate.utils import load_html
 from lxml import etree
-from trafilatura.metadata import extract_metadata
 
 from pipeline.boilerplate import load_furniture
 from pipeline.chunks import join_chunks
@@ -17,6 +16,7 @@ from pipeline.document import Document
 from pipeline.errors import PipelineError
 from pipeline.jsonld import ArticleData, article_data
 from pipeline.language import declared_language, detect, text_length
+from pipeline.metadata import page_metadata
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ def extract_html(raw: bytes, url: str | None = None, min_chars: int = 150) -> Do
         tree = load_html(raw)
         if tree is None:
             raise PipelineError("no_text", hint="no HTML document in the page")
-        meta = extract_metadata(tree, url, DATE_PARAMS)
+        meta = page_metadata(tree, url, DATE_PARAMS)
         # the text is read without comments, as trafilatura's own parse reads it; the
         # chunk joiner reads the same tree
         etree.strip_elements(tree, etree.Comment, with_tail=False)
