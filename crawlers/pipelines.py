@@ -37,7 +37,12 @@ class StorePipeline:
         self.pool.close()
 
     async def _extract(self, body: bytes, url: str, content_type: str) -> Document:
-        return await asyncio.wrap_future(self.pool.submit(body, url, content_type))
+        if self.pool.executor is None:  # extracted here, inline
+            return await asyncio.wrap_future(self.pool.submit(body, url, content_type))
+        # handed over from a thread: the pool's first submit waits while its fork server
+        # warms up (seconds), and the reactor must keep downloading meanwhile
+        future = await asyncio.to_thread(self.pool.submit, body, url, content_type)
+        return await asyncio.wrap_future(future)
 
     async def process_item(self, item: dict) -> dict:
         context = self.context

@@ -3,14 +3,16 @@ process archives and stores (the store stays single-writer)."""
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing import get_context
+from multiprocessing import forkserver, get_context
 from pathlib import Path
 
 from config import Settings
 from nlp.pipeline import configure
 from pipeline.document import Document
 from pipeline.process import extract_document
+from pipeline.warm import WARM_ENV, options
 
 
 class ExtractPool:
@@ -18,7 +20,8 @@ class ExtractPool:
     inline when ``workers`` is 0; either way callers get Futures.
 
     Workers start with forkserver: forking a process that runs Twisted or holds SQLite
-    connections is unsafe, and a fresh interpreter imports only what extraction needs.
+    connections is unsafe, and a fresh interpreter imports only what extraction needs. The
+    fork server warms up once (``pipeline.warm``) and every worker is forked warm.
     """
 
     def __init__(self, workers: int, min_chars: int, scorer_file: Path | None,
@@ -28,9 +31,12 @@ class ExtractPool:
         self.scorer_file = scorer_file
         nlp_options = (nlp_model, str(config_dir) if config_dir else None)
         configure(*nlp_options)  # for work done in this process
-        self.executor = ProcessPoolExecutor(
-            workers, mp_context=get_context("forkserver"), initializer=configure,
-            initargs=nlp_options) if workers > 0 else None
+        self.executor = None
+        if workers > 0:
+            context = get_context("forkserver")
+            _start_warm_server(context, options(*nlp_options, scorer_file))
+            self.executor = ProcessPoolExecutor(workers, mp_context=context,
+                                                initializer=configure, initargs=nlp_options)
 
     @classmethod
     def from_settings(cls, settings: Settings, workers: int) -> ExtractPool:
@@ -63,3 +69,14 @@ class ExtractPool:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def _start_warm_server(context: object, warm_options: str) -> None:
+    """Start the fork server (once per process) with the warm-up preloaded; the options
+    reach it through its environment, which is set only while it starts."""
+    context.set_forkserver_preload(["pipeline.warm"])  # type: ignore[attr-defined]
+    os.environ[WARM_ENV] = warm_options
+    try:
+        forkserver.ensure_running()
+    finally:
+        os.environ.pop(WARM_ENV, None)

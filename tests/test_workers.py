@@ -1,0 +1,30 @@
+"""Extraction workers start warm: forked from a fork server that loaded and built everything
+once, so no worker spends its first page importing spaCy or building the NLP pipelines."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pipeline.warm import WARM_ENV, warm_origin
+from pipeline.workers import ExtractPool
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ("<html><head><title>Moderators</title></head><body><article><h1>Moderators</h1>"
+        + "<p>Content moderators in Accra said they were paid $2.10 an hour by an outsourcing "
+          "firm working for a social media company, and were not told what they would see.</p>"
+        * 3 + "</article></body></html>").encode()
+
+
+def test_workers_are_forked_from_a_warmed_server() -> None:
+    with ExtractPool(2, 150, ROOT / "config" / "relevance.yaml") as pool:
+        assert pool.executor is not None
+        assert WARM_ENV not in os.environ  # set only while the fork server starts
+        origins = [pool.executor.submit(warm_origin).result(timeout=120) for _ in range(6)]
+        for warmed_in, pid in origins:
+            assert warmed_in is not None and warmed_in != pid  # warmed before the fork
+        assert len({warmed_in for warmed_in, _ in origins}) == 1  # one server for all
+        doc = pool.submit(PAGE, "https://example.org/moderators", "text/html").result(120)
+    assert doc.nlp is not None
+    assert [w["amount"] for w in doc.nlp["wages"]] == [2.1]
+    assert doc.relevance > 0
