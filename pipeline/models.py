@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Integer,
@@ -54,7 +55,8 @@ class Fetch(Base):
     content_type: Mapped[str | None] = mapped_column(String(200))
     size: Mapped[int | None] = mapped_column(Integer)
     warc_file: Mapped[str | None] = mapped_column(String(300))
-    warc_offset: Mapped[int | None] = mapped_column(Integer)
+    # 64-bit: warc_max_bytes may exceed 2 GiB (SQLite's INTEGER is 64-bit as it is)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
     warc_length: Mapped[int | None] = mapped_column(Integer)
     payload_digest: Mapped[str | None] = mapped_column(String(80))
     outcome: Mapped[str] = mapped_column(String(16))  # new | updated | unchanged | failed

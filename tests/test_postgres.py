@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from index.search import search
-from pipeline.migrate import head, revision_of
-from pipeline.models import Article, Base
-from pipeline.store import Store, utc
+from pipeline.migrate import alembic_config, head, revision_of
+from pipeline.models import Article, Base, Fetch
+from pipeline.store import Store, make_engine, utc
 from tests.conftest import ROOT, benchmark_page, json_lines, run_cli
 from tests.test_migrations import OPENER
 from tests.test_roundtrip import distinctive_phrase
@@ -105,3 +106,20 @@ def test_processes_opening_a_new_postgres_store_at_once_all_succeed(pg_url) -> N
     assert revision_of(store.engine) == head()
     with store.engine.connect() as connection:  # the migrated schema is exactly the models'
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_store_at_the_first_revision_takes_warc_offsets_past_2_gib(pg_url) -> None:
+    # a store made before WARC offsets were widened, holding a fetch row
+    with make_engine(pg_url).begin() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+        connection.execute(insert(Fetch).values(url=URL, method="get", warc_offset=1024,
+                                                outcome="new", fetched_at=datetime.now(UTC)))
+    store = Store(pg_url)  # opening it upgrades it
+    assert revision_of(store.engine) == head()
+    past = 5 * 2**30  # 5 GiB into a WARC file with warc_max_bytes above 2 GiB
+    with store.session() as session:
+        store.add_fetch(session, url=COPY_URL, method="get", warc_file="big.warc.gz",
+                        warc_offset=past, warc_length=2048, outcome="new")
+    with store.session() as session:
+        offsets = dict(session.execute(select(Fetch.url, Fetch.warc_offset)).all())
+    assert offsets == {URL: 1024, COPY_URL: past}  # the old row survived the upgrade
