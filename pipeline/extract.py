@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import trafilatura
 from htmldate.utils import load_html
 from lxml import etree
+from lxml.html import HtmlElement
 
 from pipeline.boilerplate import load_furniture
 from pipeline.chunks import join_chunks
@@ -105,6 +106,18 @@ def _plausible(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
+def _drop_code(tree: HtmlElement) -> None:
+    """Remove scripts, styles and inline SVG before trafilatura copies and walks the tree.
+
+    trafilatura deletes them too, but only after it has copied the whole tree and run its
+    pruning XPaths over them: removing them first saved about 1 ms a page with the same text
+    on the benchmark. JSON-LD stays: trafilatura reads it to tell a forum thread.
+    """
+    for element in list(tree.iter("script", "style", "svg")):
+        if element.tag != "script" or element.get("type") != "application/ld+json":
+            element.drop_tree()  # keeps the text that follows it
+
+
 def extract_html(raw: bytes, url: str | None = None, min_chars: int = 150) -> Document:
     """Extract the article from an HTML page; raises PipelineError with the reason it cannot.
 
@@ -125,6 +138,7 @@ def extract_html(raw: bytes, url: str | None = None, min_chars: int = 150) -> Do
         # the text is read without comments, as trafilatura's own parse reads it; the
         # chunk joiner reads the same tree
         etree.strip_elements(tree, etree.Comment, with_tail=False)
+        _drop_code(tree)
         result = trafilatura.bare_extraction(
             tree, url=url or meta.url, with_metadata=False, include_comments=False,
             include_tables=True, fast=True)
