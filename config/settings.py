@@ -122,6 +122,7 @@ class Settings:
     smtp_user: str | None = None
     smtp_password: str | None = _secret()
     smtp_starttls: bool = True
+    smtp_ca_file: Path | None = None  # PEM CAs trusted for the server (else the system's)
     smtp_from: str = "labourwatch <labourwatch@localhost>"
     smtp_timeout: float = 30.0
     web_base_url: str | None = None  # public address of the web UI, for links in digests

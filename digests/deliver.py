@@ -48,7 +48,10 @@ def send(settings: Settings, mail: EmailMessage) -> None:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port,
                           timeout=settings.smtp_timeout) as smtp:
             if settings.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                # certificate and host name checked, against smtp_ca_file when set (an
+                # organisation's own CA) or else the system's CAs
+                smtp.starttls(context=ssl.create_default_context(
+                    cafile=str(settings.smtp_ca_file) if settings.smtp_ca_file else None))
             if settings.smtp_user:
                 smtp.login(settings.smtp_user, settings.smtp_password or "")
             smtp.send_message(mail)

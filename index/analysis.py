@@ -106,3 +106,28 @@ def rewrite(query: str) -> tuple[str, str]:
         analysed.append(f"{negative}({joined})" if negative and len(words) > 1
                         else negative + joined)
     return " ".join(plain), " ".join(a for a in analysed if a)
+
+
+def stem_prefixes(query: str) -> list[str]:
+    """Prefixes that find, in text analysed as written, the words sharing a stem with the
+    query's English words: for highlighting what the ``terms`` field matched.
+
+    A Snowball stem is mostly a prefix of its words ("annot" of annotators, "label" of
+    labelled). A stem ending in the i of y-words ("compani") drops it, so "company" is
+    marked too. Stems under 4 letters would mark too much and are left to the words as
+    written; negated words are not marked.
+    """
+    prefixes: list[str] = []
+    for match in _QUERY.finditer(query):
+        if match.group("op") or match.group("neg") or match.group("neg2"):
+            continue
+        words = (match.group("phrase") or match.group("word") or "").strip('"')
+        for token in _TOKEN.findall(words):
+            if _HAN.match(token):
+                continue
+            stem = _stem(token.lower())
+            if stem.endswith("i") and len(stem) > 4:
+                stem = stem[:-1]
+            if len(stem) >= 4 and stem not in prefixes:
+                prefixes.append(stem)
+    return prefixes

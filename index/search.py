@@ -8,7 +8,7 @@ from datetime import date
 from elasticsearch import Elasticsearch, NotFoundError
 
 from config import Settings
-from index.analysis import rewrite
+from index.analysis import rewrite, stem_prefixes
 from index.schema import IndexNames
 
 FACETS = {"outlet": "outlet", "language": "language", "company": "companies",
@@ -78,6 +78,24 @@ def build_query(query: str, filters: SearchFilters) -> dict:
     return {"bool": {"must": must or [{"match_all": {}}], "filter": filters.clauses()}}
 
 
+def highlight(query: str) -> dict:
+    """Marks for the words as written and for the words sharing their stems.
+
+    A story found through its stems ("annotator" finding "annotators") would otherwise come
+    back unmarked: ``text`` is analysed as written (no stemmer in our Elasticsearch build) and
+    ``terms``, which holds the stems, is not kept in ``_source`` to highlight from.
+    """
+    text = query.strip()
+    prefixes = stem_prefixes(text) if text and text != "*" else []
+    if not prefixes:
+        return HIGHLIGHT
+    plain, _ = rewrite(text)
+    marked = [{"simple_query_string": {"query": plain, "fields": ["title", "text"],
+                                       "default_operator": "or", "lenient": True}}]
+    marked += [{"prefix": {name: prefix}} for prefix in prefixes for name in ("title", "text")]
+    return {**HIGHLIGHT, "highlight_query": {"bool": {"should": marked}}}
+
+
 def aggregations() -> dict:
     """Stories (clusters) matched, coverage per month and the facets, beside every search."""
     return {"stories": {"cardinality": {"field": "cluster_id", "precision_threshold": 40000}},
@@ -101,7 +119,7 @@ def search(es: Elasticsearch, settings: Settings, query: str,
         "query": build_query(query, filters),
         "collapse": {"field": "cluster_id",
                      "inner_hits": {"name": "copies", "size": 0, "_source": False}},
-        "highlight": HIGHLIGHT,
+        "highlight": highlight(query),
         "sort": order,
         "track_scores": True,
         "track_total_hits": True,

@@ -8,12 +8,15 @@ import dataclasses
 import email
 import email.policy
 import html
+import ssl
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
 from digests.run import due_weeks
@@ -71,6 +74,50 @@ def smtp():
     controller.start()
     try:
         yield inbox, controller.port
+    finally:
+        controller.stop()
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no system CA signed, and its key (Debian's openssl)."""
+    cert, key = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+class TlsInbox(Inbox):
+    """Accepts mail only after STARTTLS and a login, and notes both."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sessions: list[tuple[bool, bytes | None]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
+        self.sessions.append((session.ssl is not None, session.auth_data.login
+                              if isinstance(session.auth_data, LoginPassword) else None))
+        return await super().handle_DATA(server, session, envelope)
+
+
+def _password(server, session, envelope, mechanism, auth_data) -> AuthResult:  # noqa: ANN001
+    ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"s3cret"
+    return AuthResult(success=ok, handled=False, auth_data=auth_data)
+
+
+@pytest.fixture
+def tls_smtp(tmp_path):
+    """An SMTP server on loopback that requires STARTTLS (self-signed certificate) and AUTH."""
+    cert, key = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    inbox = TlsInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), tls_context=context,
+                            require_starttls=True, auth_require_tls=True,
+                            authenticator=_password)
+    controller.start()
+    try:
+        yield inbox, controller.port, cert
     finally:
         controller.stop()
 
@@ -156,6 +203,28 @@ def test_weekly_digest_is_emailed_once_with_both_parts(corpus, smtp) -> None:
     feed = feedparser.parse(str(folder / "atom.xml"))
     assert not feed.bozo and [e.title for e in feed.entries] == [mail["Subject"]]
     assert title["henan-county-data-annotation-day-wages"] in feed.entries[0].content[0].value
+
+
+def test_starttls_checks_the_certificate_and_logs_in(corpus, tls_smtp) -> None:
+    settings, _ = corpus
+    inbox, port, cert = tls_smtp
+    env = {**smtp_env(port), "LABOURWATCH_SMTP_STARTTLS": "true",
+           "LABOURWATCH_SMTP_USER": "digests", "LABOURWATCH_SMTP_PASSWORD": "s3cret"}
+    # a certificate no trusted CA signed: refused, recorded, nothing sent
+    untrusted = run_cli(settings, "digest", "weekly", "--week", WEEK, "--send", **env)
+    assert untrusted.returncode == 1 and "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr
+    assert inbox.messages == []
+    # trusted through smtp_ca_file: sent over TLS, logged in
+    sent = run_cli(settings, "digest", "weekly", "--week", WEEK, "--send",
+                   **env, LABOURWATCH_SMTP_CA_FILE=str(cert))
+    assert sent.returncode == 0, sent.stderr
+    assert len(inbox.messages) == 1 and inbox.sessions == [(True, b"digests")]
+    # a wrong password is the server's refusal, recorded
+    refused = run_cli(settings, "digest", "weekly", "--week", WEEK, "--send", "--force",
+                      **{**env, "LABOURWATCH_SMTP_PASSWORD": "wrong"},
+                      LABOURWATCH_SMTP_CA_FILE=str(cert))
+    assert refused.returncode == 1 and "SMTPAuthenticationError" in refused.stderr
+    assert len(inbox.messages) == 1
 
 
 def test_a_refused_send_is_recorded_and_retried(corpus, smtp) -> None:

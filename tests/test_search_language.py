@@ -3,6 +3,8 @@ Elasticsearch build cannot give, plus coverage over time."""
 
 from __future__ import annotations
 
+import re
+
 from index.search import search
 from tests.conftest import run_cli
 
@@ -44,6 +46,13 @@ def _found(es, settings, query: str) -> set[str]:  # noqa: ANN001
     return {hit["url"].rsplit("/", 1)[-1] for hit in result["hits"]}
 
 
+def _marks(es, settings, query: str) -> set[str]:  # noqa: ANN001
+    """The words marked in the highlights of the hits."""
+    hits = search(es, settings, query)["hits"]
+    return {mark for hit in hits for text in hit["highlights"]
+            for mark in re.findall(r"<mark>(.*?)</mark>", text)}
+
+
 def test_stems_words_and_coverage(settings, es, tmp_path) -> None:  # noqa: ANN001
     _ingest(settings, tmp_path)
     assert _found(es, settings, "annotator") == {"en-annotators"}  # stem of "annotators"
@@ -53,6 +62,10 @@ def test_stems_words_and_coverage(settings, es, tmp_path) -> None:  # noqa: ANN0
     assert _found(es, settings, "数据标注") == {"zh-outsourcing"}  # inside 数据标注员
     assert _found(es, settings, "外包 -数据标注") == set()
     assert _found(es, settings, "包裹 | annotators") == {"zh-parcel", "en-annotators"}
+    # found through stems and marked where the words stand, though written otherwise
+    assert _marks(es, settings, "annotator") >= {"annotators", "Annotators"}
+    assert "labelled" in _marks(es, settings, "labelling")
+    assert "annotators" not in _marks(es, settings, "labelling -annotator")
     coverage = search(es, settings, "*")["coverage"]
     assert [(c["month"], c["stories"]) for c in coverage] == [
         ("2023-01", 1), ("2023-05", 1), ("2024-02", 1)]
