@@ -121,8 +121,9 @@ def _drop_code(tree: HtmlElement) -> None:
 def extract_html(raw: bytes, url: str | None = None, min_chars: int = 150) -> Document:
     """Extract the article from an HTML page; raises PipelineError with the reason it cannot.
 
-    trafilatura reads the text and metadata (dates by htmldate); the page's JSON-LD article
-    object, the publisher's structured statement, fills what they did not find. It does not
+    trafilatura reads the text, its metadata readers the title, byline, URL and site name
+    (``pipeline/metadata.py``) and htmldate the date; the page's JSON-LD article object, the
+    publisher's structured statement, fills what they did not find. It does not
     overrule them: preferring its datePublished over htmldate's choice lowered exact-day
     accuracy from 0.885 to 0.840 and 0.931 to 0.911 on htmldate's two sets (some
     publishers stamp JSON-LD with the time the page was rendered or last edited).
