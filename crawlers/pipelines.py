@@ -37,7 +37,7 @@ class StorePipeline:
         self.pool.close()
 
     async def _extract(self, body: bytes, url: str, content_type: str) -> Document:
-        if self.pool.executor is None:  # extracted here, inline
+        if self.pool.workers == 0:  # extracted here, inline
             return await asyncio.wrap_future(self.pool.submit(body, url, content_type))
         # handed over from a thread: the pool's first submit waits while its fork server
         # warms up (seconds), and the reactor must keep downloading meanwhile

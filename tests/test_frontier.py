@@ -49,9 +49,15 @@ def crawl_settings(tmp_path: Path, name: str) -> Settings:
                          environ={})
 
 
+# Three crawlers, each with its extraction worker, share two cores with the fixture site
+# here: the site answers slower than in test_crawl.py. A page timed out and was retried
+# (fetched twice) now and then at 1.5 s; slow.html, at 4 s, still times out in every crawl.
+PATIENCE = {"LABOURWATCH_CRAWL_TIMEOUT": "3"}
+
+
 def start_crawl(settings: Settings, sources: Path, store: str, **extra: str
                 ) -> subprocess.Popen[str]:
-    env = cli_env(settings, LABOURWATCH_DB_URL=store, **CRAWL_ENV, **extra)
+    env = cli_env(settings, LABOURWATCH_DB_URL=store, **{**CRAWL_ENV, **PATIENCE}, **extra)
     return subprocess.Popen([*LABOURWATCH, "crawl", "--sources", str(sources), "--json"],
                             cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
@@ -131,23 +137,29 @@ def alone_and_shared(site, redis_url: str, pg_server: TestServer, tmp_path_facto
             "warc": shared_settings.data_dir / "warc"}
 
 
+def readers(alone_and_shared: dict) -> int:
+    """The crawlers that fetched anything, so read robots.txt: one that started last on a
+    busy machine may find the others have taken every request (and fetches nothing)."""
+    return sum(1 for s in alone_and_shared["shared"] if s["fetched"] > 0)
+
+
 def test_crawlers_sharing_a_frontier_store_what_one_crawler_stores(alone_and_shared):
     articles, clusters, canonical = stored(alone_and_shared["stores"]["alone"])
     assert len(articles) > 200  # the whole site (as tests/test_crawl.py counts it)
     assert stored(alone_and_shared["stores"]["shared"]) == (articles, clusters, canonical)
     # the same outcomes: new, unchanged (a print page folding into its story), each failure
     shared = totals(alone_and_shared["shared"])
-    shared["fetched"] -= CRAWLERS - 1  # robots.txt: every process reads it for itself
+    shared["fetched"] -= readers(alone_and_shared) - 1  # robots.txt, read by each for itself
     assert shared == totals([alone_and_shared["alone"]])
 
 
 def test_each_url_is_fetched_once_across_the_crawlers(alone_and_shared):
     alone, shared = alone_and_shared["alone_paths"], alone_and_shared["shared_paths"]
-    assert shared - alone == Counter({"/robots.txt": CRAWLERS - 1})
+    assert shared - alone == Counter({"/robots.txt": readers(alone_and_shared) - 1})
     assert alone - shared == Counter()
     again = {path for path, count in shared.items() if count > 1}
     # besides robots.txt, only the redirect loop, followed until the crawler gives up
-    assert again == {"/robots.txt", "/news/loop-a.html", "/news/loop-b.html"}
+    assert again - {"/robots.txt"} == {"/news/loop-a.html", "/news/loop-b.html"}
 
 
 def test_the_crawlers_shared_the_work_and_left_no_frontier_behind(alone_and_shared):

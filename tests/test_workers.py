@@ -18,13 +18,14 @@ PAGE = ("<html><head><title>Moderators</title></head><body><article><h1>Moderato
 
 def test_workers_are_forked_from_a_warmed_server() -> None:
     with ExtractPool(2, 150, ROOT / "config" / "relevance.yaml") as pool:
+        assert pool.executor is None  # nothing started before the first document
+        doc = pool.submit(PAGE, "https://example.org/moderators", "text/html").result(120)
         assert pool.executor is not None
         assert WARM_ENV not in os.environ  # set only while the fork server starts
         origins = [pool.executor.submit(warm_origin).result(timeout=120) for _ in range(6)]
         for warmed_in, pid in origins:
             assert warmed_in is not None and warmed_in != pid  # warmed before the fork
         assert len({warmed_in for warmed_in, _ in origins}) == 1  # one server for all
-        doc = pool.submit(PAGE, "https://example.org/moderators", "text/html").result(120)
     assert doc.nlp is not None
     assert [w["amount"] for w in doc.nlp["wages"]] == [2.1]
     assert doc.relevance > 0
