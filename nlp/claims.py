@@ -73,11 +73,12 @@ def _value(written: str) -> float | None:
 
 
 # "12-hour shifts", "nine hours a day"; never "an hour" (a wage's period) or "one hour"
-_HOURS_EN = re.compile(rf"(?<![\w.,$])(?!(?:a|an|one)\b)(?P<num>{DIGITS}|{WORD_NUMBER})"
-                       r"(?:-hours?\b| hours\b)", re.IGNORECASE)
-_HOURS_ZH = re.compile(rf"(?P<num>\d+(?:\.\d+)?|{ZH_NUMBER})\s?个?(?:小时|钟头)")
+# each unit written once: the figure's pattern ends with it, and _anchored finds it first
 _HOUR_EN = re.compile(r"-hours?\b| hours\b", re.IGNORECASE)
 _HOUR_ZH = re.compile(r"小时|钟头")
+_HOURS_EN = re.compile(rf"(?<![\w.,$])(?!(?:a|an|one)\b)(?P<num>{DIGITS}|{WORD_NUMBER})"
+                       rf"(?:{_HOUR_EN.pattern})", re.IGNORECASE)
+_HOURS_ZH = re.compile(rf"(?P<num>\d+(?:\.\d+)?|{ZH_NUMBER})\s?个?(?:{_HOUR_ZH.pattern})")
 
 
 def hours(text: str) -> list[dict]:
