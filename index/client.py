@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from elasticsearch import Elasticsearch
+from elasticsearch.serializer import OrjsonSerializer
 
 from config import Settings
 
@@ -13,6 +14,9 @@ def make_client(settings: Settings) -> Elasticsearch:
         "request_timeout": settings.es_request_timeout,
         "retry_on_timeout": True,
         "max_retries": 2,
+        # orjson: half the client's CPU per bulk-indexed document (make bench), CPU that
+        # Elasticsearch shares on a small machine
+        "serializer": OrjsonSerializer(),
     }
     if settings.es_api_key:
         options["api_key"] = settings.es_api_key

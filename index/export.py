@@ -67,6 +67,7 @@ def matching_ids(es: Elasticsearch, settings: Settings, query: str, filters: Sea
                 page = es.search(pit={"id": pit, "keep_alive": keep_alive},
                                  size=settings.export_batch,
                                  query=body_query, track_total_hits=False,
+                                 source_excludes=["terms"],
                                  sort=[{"published_at": {"order": "asc", "missing": "_first"}},
                                        {"_shard_doc": "asc"}], **extra)
                 hits = page["hits"]["hits"]

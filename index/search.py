@@ -83,7 +83,7 @@ def highlight(query: str) -> dict:
 
     A story found through its stems ("annotator" finding "annotators") would otherwise come
     back unmarked: ``text`` is analysed as written (no stemmer in our Elasticsearch build) and
-    ``terms``, which holds the stems, is not kept in ``_source`` to highlight from.
+    ``terms``, which holds the stems, would be marked as stems, not as the words a reader sees.
     """
     text = query.strip()
     prefixes = stem_prefixes(text) if text and text != "*" else []
