@@ -8,6 +8,8 @@ from typing import TypeVar
 
 import yaml
 
+from config.yamlio import safe_load
+
 T = TypeVar("T")
 
 
@@ -16,7 +18,7 @@ def load_entries(path: Path, key: str, parse: Callable[[object, str], T],
     """Each entry of ``path`` (a list, or ``<key>:`` holding one) parsed in file order; the
     first problem raises ``error`` naming the file and entry. Ids must be unique."""
     try:
-        rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+        rows = safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as problem:
         raise error(f"{path}: {problem}") from problem
     if isinstance(rows, dict):

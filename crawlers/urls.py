@@ -7,8 +7,9 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import yaml
 from w3lib.url import canonicalize_url
+
+from config.yamlio import safe_load
 
 TRACKING_FILE = Path(__file__).resolve().parent.parent / "config" / "tracking_params.yaml"
 
@@ -24,7 +25,7 @@ _AMP_PATH = re.compile(r"/amp(?=/|$)|\.amp(?=\.html?$)|\.amp$")
 
 @lru_cache(maxsize=1)
 def _tracking(path: Path = TRACKING_FILE) -> tuple[frozenset[str], tuple[str, ...]]:
-    names = [str(n).lower() for n in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    names = [str(n).lower() for n in safe_load(path.read_text(encoding="utf-8"))]
     return (frozenset(n for n in names if not n.endswith("*")),
             tuple(n[:-1] for n in names if n.endswith("*")))
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from isal import igzip, isal_zlib
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -89,7 +90,7 @@ class WarcArchive:
             warc_content_type=content_type,
             warc_headers_dict={"WARC-Date": fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ")})
         writer.write_record(record)
-        member = gzip.compress(buffer.getvalue(), compresslevel=self.level, mtime=0)
+        member = gzip_member(buffer.getvalue(), self.level)
         with path.open("ab") as handle:
             offset = handle.tell()
             handle.write(member)
@@ -105,3 +106,15 @@ def read_record(folder: Path, file: str, offset: int) -> tuple[dict[str, str], b
         record = next(iter(ArchiveIterator(handle)))
         headers = dict(record.rec_headers.headers)
         return headers, record.content_stream().read()
+
+
+def gzip_member(data: bytes, level: int) -> bytes:
+    """One gzip member; levels 0-3 through ISA-L (isal's igzip), higher ones through zlib.
+
+    Archiving is in the main process of every ingest and crawl. On the benchmark's news pages
+    (174 KB on average) ISA-L's level 2 takes 0.27 ms a page against zlib's 1.28 ms at level 3,
+    for 3 % more bytes; any gzip reader reads either.
+    """
+    if level <= isal_zlib.ISAL_BEST_COMPRESSION:
+        return igzip.compress(data, compresslevel=level, mtime=0)
+    return gzip.compress(data, compresslevel=level, mtime=0)

@@ -21,10 +21,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import yaml
 from elasticsearch import Elasticsearch, NotFoundError
 
 from config import Settings
+from config.yamlio import safe_load
 from index.analysis import terms
 from index.schema import IndexNames
 
@@ -145,7 +145,7 @@ def _vocabulary(name: str) -> dict[str, str]:
     """Word → class from ``config/nlp/<name>.yaml`` (classes listing their words)."""
     from nlp.paths import data_file
 
-    table = yaml.safe_load(data_file(None, f"nlp/{name}.yaml").read_text(encoding="utf-8"))
+    table = safe_load(data_file(None, f"nlp/{name}.yaml").read_text(encoding="utf-8"))
     return {word.lower(): cls for cls, words in table.items() for word in words}
 
 

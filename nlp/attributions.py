@@ -8,8 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
+from config.yamlio import safe_load
 from nlp.lexicon import Lexicon, han_variants
 from nlp.paths import data_file
 
@@ -98,4 +97,4 @@ def _right_edge(text: str, end: int) -> int:
 @lru_cache(maxsize=4)
 def load_attributions(config_dir: str | None = None) -> Attributions:
     path = data_file(config_dir, "gazetteer/outlets.yaml")
-    return Attributions(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+    return Attributions(safe_load(path.read_text(encoding="utf-8")) or [])

@@ -11,8 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
+from config.yamlio import safe_load
 from nlp.lexicon import Lexicon, near
 from nlp.paths import data_file
 
@@ -131,4 +130,4 @@ def _unlisted(text: str) -> list[tuple[int, int, str]]:
 @lru_cache(maxsize=4)
 def load_companies(config_dir: str | None = None) -> Companies:
     path = data_file(config_dir, "gazetteer/companies.yaml")
-    return Companies(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+    return Companies(safe_load(path.read_text(encoding="utf-8")) or [])

@@ -53,10 +53,17 @@ _TOKEN = re.compile(rf"[{_LATIN}]+\.?|[^\s{_LATIN}]")
 
 
 @lru_cache(maxsize=4)
-def _capital_words(text: str) -> tuple[tuple[int, str], ...]:
-    """Where each capitalised word of ``text`` starts; every lexicon of the NLP stage reads
-    the same text, so the scan is done once rather than once per gazetteer."""
-    return tuple((m.start(), m.group(0)) for m in _CAPITAL_WORD.finditer(text))
+def _capital_words(text: str) -> dict[str, list[int]]:
+    """Where each capitalised word of ``text`` starts, by the word as written and without its
+    last character ("Apple." at a sentence's end is "Apple"). Every lexicon of the NLP stage
+    reads the same text, so the scan is done once rather than once per gazetteer, and each
+    lexicon intersects its first words with these keys instead of testing word by word."""
+    starts: dict[str, list[int]] = {}
+    for match in _CAPITAL_WORD.finditer(text):
+        word = match.group(0)
+        starts.setdefault(word, []).append(match.start())
+        starts.setdefault(word[:-1], []).append(match.start())
+    return starts
 
 
 class Lexicon(Generic[T]):
@@ -93,8 +100,12 @@ class Lexicon(Generic[T]):
             if counts[kind]:
                 automaton.make_automaton()
         self.counts = counts
-        self.first_words = {_CAPITAL_WORD.match(s).group(0) for s in self.capitalised}
-        self.longest = max((len(s) for s in self.capitalised), default=0)
+        # first word of the capitalised names → the longest of them, in characters: how far
+        # to read on from a capitalised word of the text ("Nairobi" 7, "New" 35)
+        self.first_words: dict[str, int] = {}
+        for surface in self.capitalised:
+            first = _CAPITAL_WORD.match(surface).group(0)
+            self.first_words[first] = max(self.first_words.get(first, 0), len(surface))
         self.size = len(table)
 
     def find(self, text: str) -> list[Hit[T]]:
@@ -111,12 +122,14 @@ class Lexicon(Generic[T]):
         return hits
 
     def _capitalised(self, text: str) -> Iterator[Hit[T]]:
-        lookup, firsts = self.capitalised, self.first_words
-        for start, word in _capital_words(text):
-            if word not in firsts and word[:-1] not in firsts:  # most start no name
-                continue
+        lookup, words = self.capitalised, _capital_words(text)
+        reach: dict[int, int] = {}  # most capitalised words start no name
+        for word in self.first_words.keys() & words.keys():
+            for start in words[word]:
+                reach[start] = max(reach.get(start, 0), self.first_words[word])
+        for start in sorted(reach):
             best = None
-            for token in _TOKEN.finditer(text, start, min(len(text), start + self.longest)):
+            for token in _TOKEN.finditer(text, start, min(len(text), start + reach[start])):
                 end = token.end()
                 for stop in (end, end - 1) if text[end - 1] == "." else (end,):
                     surface = text[start:stop]

@@ -8,8 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
-
+from config.yamlio import safe_load
 from nlp.lexicon import Lexicon, near
 from nlp.paths import data_file
 
@@ -76,8 +75,8 @@ class Organizations:
 @lru_cache(maxsize=4)
 def load_organizations(config_dir: str | None = None) -> Organizations:
     path = data_file(config_dir, "nlp/organizations.yaml")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = safe_load(path.read_text(encoding="utf-8"))
     if "model_labels" not in data:  # a user's file from before trained models: ours
         shipped = data_file(None, "nlp/organizations.yaml").read_text(encoding="utf-8")
-        data["model_labels"] = yaml.safe_load(shipped)["model_labels"]
+        data["model_labels"] = safe_load(shipped)["model_labels"]
     return Organizations(data)

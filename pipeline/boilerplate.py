@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from config.yamlio import safe_load
 
 _WORDS = re.compile(r"\w+")
 _BULLET = re.compile(r"^\s*[-•*·]\s")
@@ -63,7 +63,7 @@ def _key(text: str) -> str:
 
 @lru_cache(maxsize=4)
 def load_furniture(path: Path = DEFAULT) -> Furniture:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = safe_load(path.read_text(encoding="utf-8"))
 
     def union(patterns: list[str]) -> re.Pattern[str]:
         return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)

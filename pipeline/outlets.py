@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
+from config.yamlio import safe_load
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Outlet:
 
 @lru_cache(maxsize=4)
 def load_outlets(path: Path) -> dict[str, Outlet]:
-    rows = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    rows = safe_load(path.read_text(encoding="utf-8")) or []
     return {row["id"]: Outlet(id=row["id"], name=row["name"], kind=row.get("kind", "news"),
                               language=row.get("language"),
                               domains=tuple(row.get("domains", ())),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from config.yamlio import safe_load
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _SEPARATORS = re.compile(r"[\s-]+")
@@ -54,7 +54,7 @@ def _pattern(term: str) -> re.Pattern[str]:
 
 @lru_cache(maxsize=4)
 def load_scorer(path: Path) -> Scorer:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = safe_load(path.read_text(encoding="utf-8"))
     patterns = []
     for group, spec in data["groups"].items():
         for term in spec["terms"]:
