@@ -7,8 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import select
+from warcio.archiveiterator import ArchiveIterator
 
-from crawlers.warc import read_record
+from crawlers.warc import WarcArchive, read_record
 from index import schema
 from index.client import make_client
 from index.schema import IndexNames
@@ -72,6 +73,26 @@ def test_archived_record_is_exactly_what_was_ingested(settings, ground_truth) ->
     assert headers["WARC-Target-URI"] == URL
     assert headers["WARC-Payload-Digest"] == fetch.payload_digest
     assert fetch.payload_digest.startswith("sha1:")
+
+
+def test_records_at_every_gzip_level_read_back_one_by_one_and_in_sequence(tmp_path,
+                                                                         ground_truth) -> None:
+    """Levels 0-3 are ISA-L's members and 4-9 zlib's: one file may hold both (the level was
+    changed between runs) and every reader must still find each page by its offset."""
+    pages = [benchmark_page(i).read_bytes() for i in sorted(ground_truth)[:5]]
+    archive, refs = WarcArchive(tmp_path), []
+    for level, page in zip((0, 2, 3, 6, 9), pages, strict=True):
+        archive.level = level
+        refs.append(archive.write_resource(f"https://example.org/{level}", page, "text/html",
+                                           None))
+    assert len({ref.file for ref in refs}) == 1
+    for ref, page in zip(refs, pages, strict=True):
+        headers, payload = read_record(tmp_path, ref.file, ref.offset)
+        assert payload == page
+        assert headers["WARC-Payload-Digest"] == ref.digest
+    with (tmp_path / refs[0].file).open("rb") as handle:
+        assert [r.content_stream().read() for r in ArchiveIterator(handle)
+                if r.rec_type == "resource"] == pages
 
 
 def test_reindex_builds_a_new_index_and_moves_the_aliases(settings, es, ground_truth) -> None:
