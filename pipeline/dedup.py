@@ -9,10 +9,12 @@ The earliest published copy is the cluster's canonical story.
 from __future__ import annotations
 
 import re
+import time
+from datetime import timedelta
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.models import Article
@@ -20,6 +22,10 @@ from pipeline.models import Article
 NUM_PERM = 128
 SCHEME = "affine32"  # stored signatures must be read back with the scheme that made them
 THRESHOLD = 0.6  # estimated Jaccard of shingle sets above which two texts are copies
+# How often a process looks for signatures other processes stored, and how far back before
+# the newest it has seen (a transaction stamps updated_at before it commits)
+REFRESH_SECONDS = 2.0
+OVERLAP = timedelta(seconds=10)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
@@ -52,27 +58,58 @@ def same_story(a: str, b: str, language: str | None, threshold: float = THRESHOL
     return signature(a, language).jaccard(signature(b, language)) >= threshold
 
 
+def _values(raw: bytes) -> np.ndarray:
+    return np.frombuffer(raw, dtype=np.uint32).astype(np.uint64)
+
+
 def _from_bytes(raw: bytes) -> MinHash:
     # the permutations are the same for every signature: drawing them again costs more
     # than the comparison they serve
     return MinHash(num_perm=NUM_PERM, scheme=SCHEME, permutations=_PERMUTATIONS,
-                   hashvalues=np.frombuffer(raw, dtype=np.uint32).astype(np.uint64))
+                   hashvalues=_values(raw))
 
 
 class Deduper:
-    """Assigns each stored article to a cluster; holds the LSH index of this process."""
+    """Assigns each stored article to a cluster; holds the LSH index of this process.
 
-    def __init__(self, threshold: float = THRESHOLD) -> None:
+    Crawler processes sharing a frontier write to one store, each with its own index: every
+    ``REFRESH_SECONDS`` the index takes in the signatures stored since the newest it has
+    seen (less ``OVERLAP``), so a copy one process stored is found by the others.
+    """
+
+    def __init__(self, threshold: float = THRESHOLD, refresh_seconds: float = REFRESH_SECONDS
+                 ) -> None:
         self.threshold = threshold
+        self.refresh_seconds = refresh_seconds
         self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self.hashes: dict[str, MinHash] = {}
         self._loaded = False
+        self._newest = None  # the latest updated_at read from the store (as the store has it)
+        self._looked = 0.0  # time.monotonic() of the last look
 
     def _load(self, session: Session) -> None:
+        self._newest = session.scalar(select(func.max(Article.updated_at)))
         for article_id, raw in session.execute(
                 select(Article.id, Article.minhash).where(Article.minhash.is_not(None))):
             self._insert(article_id, _from_bytes(raw))
         self._loaded = True
+        self._looked = time.monotonic()
+
+    def _refresh(self, session: Session) -> None:
+        """Take in what other processes stored since the last look."""
+        if time.monotonic() - self._looked < self.refresh_seconds:
+            return
+        query = select(Article.id, Article.minhash, Article.updated_at).where(
+            Article.minhash.is_not(None))
+        if self._newest is not None:
+            query = query.where(Article.updated_at >= self._newest - OVERLAP)
+        for article_id, raw, updated in session.execute(query):
+            held = self.hashes.get(article_id)
+            if held is None or held.hashvalues.tobytes() != _values(raw).tobytes():
+                self._insert(article_id, _from_bytes(raw))
+            if self._newest is None or updated > self._newest:
+                self._newest = updated
+        self._looked = time.monotonic()
 
     def _insert(self, article_id: str, minhash: MinHash) -> None:
         if article_id in self.hashes:
@@ -85,6 +122,8 @@ class Deduper:
         cluster's members whose canonical flag changed, which the index must learn about."""
         if not self._loaded:
             self._load(session)
+        else:
+            self._refresh(session)
         minhash = _from_bytes(signature)
         article.minhash = signature
         cluster = self._match(session, article, minhash)

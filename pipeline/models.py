@@ -77,7 +77,7 @@ class Article(Base):
     language: Mapped[str | None] = mapped_column(String(8), index=True)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     cluster_id: Mapped[str | None] = mapped_column(String(40), index=True)
     # relevance to the beat (pipeline/relevance.py); off-topic stories are kept, flagged
