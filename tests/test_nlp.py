@@ -9,7 +9,7 @@ import pytest
 
 from nlp.numbers import parse_chinese, parse_chinese_range, parse_digits, parse_words
 from nlp.pipeline import analyse
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 
 def _wages(text: str, lang: str = "auto", year: int | None = 2023) -> list[tuple]:
@@ -194,3 +194,35 @@ def test_a_users_config_dir_extends_the_gazetteers(settings, tmp_path) -> None: 
     result = json.loads(done.stdout)
     assert [c["id"] for c in result["companies"]] == ["kipeto-data"]  # the user's file
     assert result["places"] and result["wages"][0]["currency"] == "KES"  # shipped data still
+
+
+def test_gazetteer_cache_follows_edits_and_survives_damage(tmp_path, monkeypatch,
+                                                           caplog) -> None:
+    """The built gazetteer is cached on disk between processes: a place added to the user's
+    gazetteer file is found at the next start (never a stale cache), and a damaged cache file
+    is built again, not an error."""
+    from nlp.places import load_gazetteer
+
+    monkeypatch.setenv("LABOURWATCH_CACHE_DIR", str(tmp_path / "cache"))
+    config = tmp_path / "config"
+    (config / "gazetteer").mkdir(parents=True)
+    shipped = (ROOT / "config" / "gazetteer" / "places.yaml").read_text(encoding="utf-8")
+    text = "Annotators in Quillowby Heights said pay fell."
+
+    def names(extra: str) -> list[str]:
+        (config / "gazetteer" / "places.yaml").write_text(shipped + extra, encoding="utf-8")
+        load_gazetteer.cache_clear()  # a new process
+        return [place.name for _hit, place in load_gazetteer(str(config)).find(text)]
+
+    place = ('\n- {id: "area:quillowby", name: "%s", kind: area, country: KE, '
+             "lat: -1.3, lon: 36.8}\n")
+    assert names("") == []
+    assert names(place % "Quillowby Heights") == ["Quillowby Heights"]
+    assert names(place % "Quillowby") == ["Quillowby"]  # edited: the cache is not reused
+    built = list((tmp_path / "cache").glob("places-*.pickle"))
+    assert len(built) == 3
+    newest = max(built, key=lambda p: p.stat().st_mtime)
+    newest.write_bytes(b"not a pickle")
+    load_gazetteer.cache_clear()
+    assert [p.name for _h, p in load_gazetteer(str(config)).find(text)] == ["Quillowby"]
+    assert "unreadable" in caplog.text
