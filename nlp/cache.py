@@ -35,19 +35,26 @@ def folder() -> Path:
     return Path(base) / "labourwatch"
 
 
-def key(files: Iterable[Path], libraries: Iterable[str]) -> str:
+def key(files: Iterable[Path], libraries: Iterable[str]) -> str | None:
+    """The inputs' hash; None when a library's version cannot be told (no safe key)."""
     digest = hashlib.sha256(sys.version.encode())
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for name in libraries:
-        digest.update(f"{name}=={metadata.version(name)}".encode())
+        try:
+            digest.update(f"{name}=={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            return None
     return digest.hexdigest()[:16]
 
 
 def cached(name: str, files: Iterable[Path], libraries: Iterable[str],
            build: Callable[[], T]) -> T:
     """``build()``, or what an earlier process built from the same inputs."""
-    path = folder() / f"{name}-{key(files, libraries)}.pickle"
+    found = key(files, libraries)
+    if found is None:
+        return build()
+    path = folder() / f"{name}-{found}.pickle"
     try:
         with path.open("rb") as handle:
             return pickle.load(handle)  # noqa: S301 - our own cache, in the user's own folder
