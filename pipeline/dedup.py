@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.models import Article
@@ -58,15 +58,11 @@ def same_story(a: str, b: str, language: str | None, threshold: float = THRESHOL
     return signature(a, language).jaccard(signature(b, language)) >= threshold
 
 
-def _values(raw: bytes) -> np.ndarray:
-    return np.frombuffer(raw, dtype=np.uint32).astype(np.uint64)
-
-
 def _from_bytes(raw: bytes) -> MinHash:
     # the permutations are the same for every signature: drawing them again costs more
     # than the comparison they serve
     return MinHash(num_perm=NUM_PERM, scheme=SCHEME, permutations=_PERMUTATIONS,
-                   hashvalues=_values(raw))
+                   hashvalues=np.frombuffer(raw, dtype=np.uint32).astype(np.uint64))
 
 
 class Deduper:
@@ -87,17 +83,9 @@ class Deduper:
         self._newest = None  # the latest updated_at read from the store (as the store has it)
         self._looked = 0.0  # time.monotonic() of the last look
 
-    def _load(self, session: Session) -> None:
-        self._newest = session.scalar(select(func.max(Article.updated_at)))
-        for article_id, raw in session.execute(
-                select(Article.id, Article.minhash).where(Article.minhash.is_not(None))):
-            self._insert(article_id, _from_bytes(raw))
-        self._loaded = True
-        self._looked = time.monotonic()
-
     def _refresh(self, session: Session) -> None:
-        """Take in what other processes stored since the last look."""
-        if time.monotonic() - self._looked < self.refresh_seconds:
+        """Take in the signatures stored since the last look (all of them at the first)."""
+        if self._loaded and time.monotonic() - self._looked < self.refresh_seconds:
             return
         query = select(Article.id, Article.minhash, Article.updated_at).where(
             Article.minhash.is_not(None))
@@ -105,10 +93,11 @@ class Deduper:
             query = query.where(Article.updated_at >= self._newest - OVERLAP)
         for article_id, raw, updated in session.execute(query):
             held = self.hashes.get(article_id)
-            if held is None or held.hashvalues.tobytes() != _values(raw).tobytes():
+            if held is None or held.hashvalues.astype(np.uint32).tobytes() != raw:
                 self._insert(article_id, _from_bytes(raw))
             if self._newest is None or updated > self._newest:
                 self._newest = updated
+        self._loaded = True
         self._looked = time.monotonic()
 
     def _insert(self, article_id: str, minhash: MinHash) -> None:
@@ -120,10 +109,7 @@ class Deduper:
     def assign(self, session: Session, article: Article, signature: bytes) -> list[Article]:
         """Put ``article`` (the signature of its current text) in a cluster; returns the
         cluster's members whose canonical flag changed, which the index must learn about."""
-        if not self._loaded:
-            self._load(session)
-        else:
-            self._refresh(session)
+        self._refresh(session)
         minhash = _from_bytes(signature)
         article.minhash = signature
         cluster = self._match(session, article, minhash)
