@@ -60,6 +60,8 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
 
 
 def _spans(doc: Doc, key: str, records: list[dict], label_key: str) -> None:
+    if not len(doc):  # a doc without tokens (``analyse``) has no spans to place
+        return
     spans = []
     for record in records:
         span = doc.char_span(record["start"], record["end"], label=str(record[label_key]),
