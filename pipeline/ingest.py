@@ -173,7 +173,8 @@ class Ingestor:
         flight, and stored in the order given.
         """
         results = []
-        with ExtractPool.from_settings(self.settings, self.settings.extract_workers) as pool:
+        with ExtractPool.from_settings(self.settings, self.settings.extract_workers,
+                                       inline_while_starting=True) as pool:
             window: deque[_Pending] = deque()
             for path in [*expand(paths), None]:
                 if path is not None:

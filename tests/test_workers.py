@@ -4,6 +4,7 @@ once, so no worker spends its first page importing spaCy or building the NLP pip
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from pipeline.warm import WARM_ENV, warm_origin
@@ -29,3 +30,23 @@ def test_workers_are_forked_from_a_warmed_server() -> None:
     assert doc.nlp is not None
     assert [w["amount"] for w in doc.nlp["wages"]] == [2.1]
     assert doc.relevance > 0
+
+
+def test_an_ingest_extracts_in_its_own_process_while_the_workers_start() -> None:
+    """The fork server's warm-up takes seconds of one core; meanwhile documents are
+    extracted in the calling process, and once the workers answer they take the rest."""
+    with ExtractPool(2, 150, ROOT / "config" / "relevance.yaml",
+                     inline_while_starting=True) as pool:
+        first = pool.submit(PAGE, "https://example.org/moderators", "text/html")
+        assert first.done() and pool.inline_count == 1  # no wait for the fork server
+        deadline = time.monotonic() + 120
+        while pool.executor is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pool.executor is not None  # the workers started in the background
+        later = pool.submit(PAGE, "https://example.org/moderators", "text/html")
+        assert pool.inline_count == 1
+        warmed_in, pid = pool.executor.submit(warm_origin).result(timeout=120)
+        assert warmed_in is not None and pid != os.getpid()
+    for doc in (first.result(), later.result(timeout=120)):
+        assert [w["amount"] for w in doc.nlp["wages"]] == [2.1]
+    assert first.result().text == later.result().text
