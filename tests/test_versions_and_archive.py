@@ -91,8 +91,13 @@ def test_records_at_every_gzip_level_read_back_one_by_one_and_in_sequence(tmp_pa
         assert payload == page
         assert headers["WARC-Payload-Digest"] == ref.digest
     with (tmp_path / refs[0].file).open("rb") as handle:
-        assert [r.content_stream().read() for r in ArchiveIterator(handle)
-                if r.rec_type == "resource"] == pages
+        read, checked = [], []
+        for record in ArchiveIterator(handle, check_digests="raise"):  # warcio's own check
+            if record.rec_type == "resource":
+                read.append(record.content_stream().read())
+                checked.append(record.digest_checker.passed)
+        assert read == pages
+        assert checked == [True] * len(pages)  # block and payload digests both verified
 
 
 def test_reindex_builds_a_new_index_and_moves_the_aliases(settings, es, ground_truth) -> None:
