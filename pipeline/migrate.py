@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_LOCK = 0x6C77_6462  # "lwdb": the advisory lock key every labourwatch process agrees on
-_ATTEMPTS = 3  # other databases have no lock here: a racing opener retries
+_ATTEMPTS = 5  # a racing opener retries (other databases have no lock here)
 
 
 def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
@@ -67,25 +68,29 @@ def revision_of(engine: Engine) -> str | None:
 
 
 def ensure_schema(engine: Engine) -> bool:
-    """Upgrade the store to ``head()`` if it is behind; True if anything was done."""
-    if revision_of(engine) == head():
-        return False
+    """Upgrade the store to ``head()`` if it is behind; True if anything was done.
+
+    A racing opener may be told "database is locked" by SQLite even while reading (opening a
+    WAL file another process is creating or checkpointing does not always wait for the busy
+    timeout): every step is retried after a short pause, and only the last failure is raised.
+    """
     for attempt in range(1, _ATTEMPTS + 1):
         try:
+            if revision_of(engine) == head():
+                return False
             with _locked(engine) as connection:
                 found = current(connection)
                 if found == head():  # another process did it while we waited for the lock
                     return False
                 log.info("upgrading the store from %s to %s", found or "its first schema",
-                            head())
+                         head())
                 command.upgrade(alembic_config(connection), "head")
                 return True
         except DBAPIError:
-            if revision_of(engine) == head():
-                return False
             if attempt == _ATTEMPTS:
                 raise
             log.info("store upgrade raced another process; trying again", exc_info=True)
+            time.sleep(0.2 * attempt)
     return False  # not reached: the last attempt returns or raises
 
 
