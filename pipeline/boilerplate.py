@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from lxml import etree
+
 from config.yamlio import safe_load
 
 _WORDS = re.compile(r"\w+")
@@ -21,6 +23,11 @@ class Furniture:
     max_words: int
     lines: re.Pattern[str]
     tail_headers: re.Pattern[str]
+    hidden: etree.XPath | None = None  # elements with a hidden_classes class name
+
+    def hidden_elements(self, tree: etree._Element) -> list[etree._Element]:
+        """Hover cards and other hidden elements (removed before extraction)."""
+        return self.hidden(tree) if self.hidden is not None else []
 
     def clean(self, text: str, title: str | None = None) -> str:
         lines = text.splitlines()
@@ -68,4 +75,14 @@ def load_furniture(path: Path = DEFAULT) -> Furniture:
     def union(patterns: list[str]) -> re.Pattern[str]:
         return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
-    return Furniture(int(data["max_words"]), union(data["lines"]), union(data["tail_headers"]))
+    return Furniture(int(data["max_words"]), union(data["lines"]), union(data["tail_headers"]),
+                     _class_xpath(data.get("hidden_classes") or []))
+
+
+def _class_xpath(names: list[str]) -> etree.XPath | None:
+    """Elements carrying any of ``names`` as a whole class name (not a substring of one)."""
+    if not names:
+        return None
+    tests = " or ".join(f"contains(concat(' ', normalize-space(@class), ' '), ' {n} ')"
+                        for n in names)
+    return etree.XPath(f"//*[@class][{tests}]")

@@ -107,7 +107,8 @@ def _plausible(value: datetime | None) -> datetime | None:
 
 
 def _drop_code(tree: HtmlElement) -> None:
-    """Remove scripts, styles and inline SVG before trafilatura copies and walks the tree.
+    """Remove scripts, styles, inline SVG and hidden hover cards before trafilatura copies
+    and walks the tree.
 
     trafilatura deletes them too, but only after it has copied the whole tree and run its
     pruning XPaths over them: removing them first saved about 1 ms a page with the same text
@@ -116,6 +117,8 @@ def _drop_code(tree: HtmlElement) -> None:
     for element in list(tree.iter("script", "style", "svg")):
         if element.tag != "script" or element.get("type") != "application/ld+json":
             element.drop_tree()  # keeps the text that follows it
+    for element in load_furniture().hidden_elements(tree):  # hover cards (boilerplate.yaml)
+        element.drop_tree()
 
 
 def extract_html(raw: bytes, url: str | None = None, min_chars: int = 150) -> Document:

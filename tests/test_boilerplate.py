@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.boilerplate import load_furniture
+from pipeline.extract import extract_html
 
 STORY = [
     "Workers who label data for AI companies in Nairobi said they earned less than $2 an hour.",
@@ -20,6 +21,8 @@ def test_furniture_dropped_story_kept() -> None:
         "Sign up for our newsletter to get the week's labour stories in your inbox.",
         "Follow us on Twitter for more.",
         "12 comments",
+        "Have a tip? Tell us.",
+        "Jane Doe may be reached at jdoe@example.org. Follow her on Twitter @jdoe.",
         "Filed under: AI, Labour |",
         "You may also like",
         "- Another story about something else",
@@ -33,3 +36,18 @@ def test_chinese_furniture() -> None:
     story = "数据标注员的时薪只有 1.5 美元，多名受访者表示。"
     text = "\n".join([story, "版权所有，未经授权不得转载。", "相关阅读", "某某新闻"])
     assert load_furniture().clean(text).splitlines() == [story]
+
+
+def test_a_hover_card_does_not_run_into_the_sentence() -> None:
+    """The Hill wraps a name in a card of that person's latest stories, hidden until hovered;
+    read as text, it ran into the sentence ("Ilhan OmarIlhan OmarHillicon Valley: ...")."""
+    card = ('<span class="rollover-people"><a href="/people/ilhan-omar">Ilhan Omar</a>'
+            '<span class="rollover-people-block"><span>Ilhan Omar</span>'
+            '<span>Hillicon Valley: Progressives oppose funding bill</span></span></span>')
+    sentence = ("A man pleaded guilty to threatening Rep. " + card +
+                " (D-Minn.), who said content moderators at platforms had ignored the threats.")
+    page = ("<html><head><title>Threats</title></head><body><article><h1>Threats</h1>"
+            f"<p>{sentence}</p><p>{STORY[0]}</p><p>{STORY[1]}</p></article></body></html>")
+    text = extract_html(page.encode()).text
+    assert "Rep. Ilhan Omar (D-Minn.), who said" in text
+    assert "Hillicon" not in text
