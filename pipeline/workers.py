@@ -96,12 +96,15 @@ class ExtractPool:
     def _start_in_background(self) -> None:
         """Start the fork server and a first worker; publish the pool once that worker has
         answered, so a submit never waits on the warm-up."""
+        executor = None
         try:
             executor = self._new_executor()
             executor.submit(os.getpid).result()  # returns once the server has warmed
         except Exception:  # noqa: BLE001 - extraction goes on in this process
             log.warning("extraction workers did not start; extracting in this process",
                         exc_info=True)
+            if executor is not None:  # no worker left behind
+                executor.shutdown(wait=False, cancel_futures=True)
             return
         with self._starting:
             self.executor = executor
